@@ -295,6 +295,33 @@ public final class FrontRing {
         return hasUnconsumedResponses();
     }
 
+    /**
+     * The batching variant of {@code RING_FINAL_CHECK_FOR_RESPONSES} that ring.h invites ("create a customised
+     * version of the FINAL_CHECK macro ... which sets the event field appropriately"): as
+     * {@link #finalCheckForResponses()}, but sets {@code rsp_event = rsp_cons + batch}, so that the backend
+     * notifies only once {@code batch} responses are waiting. Linux's netfront once did the same for its tx ring
+     * ({@code rsp_event = prod + ((req_prod - prod) >> 1) + 1} in {@code xennet_tx_buf_gc}). {@code batch == 1}
+     * is the stock macro.
+     *
+     * @param batch responses to wait for: 1, or at most the requests outstanding (more could never arrive, and
+     *              the frontend would sleep for ever)
+     */
+    public boolean finalCheckForResponses(int batch) {
+        int outstanding = reqProdPvt - rspCons;
+        if (batch < 1 || (batch > 1 && batch > outstanding)) {
+            throw new IllegalArgumentException("batch: " + batch + " (expected: 1.." + Math.max(1, outstanding)
+                    + ", the requests outstanding)");
+        }
+        if (hasUnconsumedResponses()) {
+            return true;
+        }
+        IDX.setOpaque(sring, RSP_EVENT, rspCons + batch);
+        // Full fence (xen_mb): the rsp_event store before the rsp_prod re-load; pairs with the fence in
+        // BackRing.pushResponsesAndCheckNotify between its rsp_prod store and its rsp_event load.
+        VarHandle.fullFence();
+        return hasUnconsumedResponses();
+    }
+
     @Override
     public String toString() {
         return "FrontRing[size=" + size + ", entrySize=" + entrySize

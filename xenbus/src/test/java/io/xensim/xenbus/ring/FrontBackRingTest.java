@@ -264,6 +264,44 @@ class FrontBackRingTest {
         assertThat(back.pushResponsesAndCheckNotify()).isTrue();
     }
 
+    @Test
+    void batchedFinalCheckForResponsesIsNotifiedOnlyOnceTheBatchIsWaiting() {
+        MemorySegment area = area(arena, 0);
+        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        for (int i = 0; i < 100; i++) {
+            front.produceRequest();
+        }
+        front.pushRequests();
+        int answered = drainRequestsAndRespond(back);
+        assertThat(answered).isEqualTo(100);
+        back.pushResponses(); // past SHARED_RING_INIT's rsp_event = 1 without notifying
+        for (int i = 0; i < 100; i++) {
+            front.consumeResponse();
+        }
+        for (int i = 0; i < 50; i++) {
+            front.produceRequest();
+        }
+        front.pushRequests();
+
+        assertThat(front.finalCheckForResponses(32)).isFalse();
+        assertThat(RingFixtures.rspEvent(area)).isEqualTo(100 + 32);
+        for (int i = 1; i <= 31; i++) {
+            back.consumeRequest();
+            back.produceResponse();
+            assertThat(back.pushResponsesAndCheckNotify()).as("response %d of the batch of 32", i).isFalse();
+        }
+        back.consumeRequest();
+        back.produceResponse();
+        assertThat(back.pushResponsesAndCheckNotify()).as("rsp_event 132 in (131, 132]").isTrue();
+
+        assertThat(front.finalCheckForResponses(1)).as("responses are waiting: no re-arm").isTrue();
+        assertThat(RingFixtures.rspEvent(area)).isEqualTo(132);
+        assertThatThrownBy(() -> front.finalCheckForResponses(51)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch: 51 (expected: 1..50");
+        assertThatThrownBy(() -> front.finalCheckForResponses(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 3, 4})
     void multiPageRingsUseTheWholeAreaAndWrap(int order) {

@@ -139,6 +139,37 @@ class RingProperties {
         }
     }
 
+    @Property
+    void batchedFinalCheckRearmsRspEventBatchAheadAndNotifiesOnTheBatchsLastResponse(
+            @ForAll("indices") int start, @ForAll @IntRange(min = 1, max = 256) int outstanding,
+            @ForAll @IntRange(min = 1, max = 256) int batchWish) {
+        int batch = Math.min(batchWish, outstanding);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment area = area(arena, 0);
+            RingFixtures.liveHeader(area, start);
+            FrontRing front = FrontRing.attach(area, 12, start);
+            BackRing back = BackRing.attach(area, 12, start);
+            for (int i = 0; i < outstanding; i++) {
+                front.produceRequest();
+            }
+            front.pushRequests();
+            back.pushResponses(); // nothing new: rsp_prod stays at start
+
+            assertThat(front.finalCheckForResponses(batch)).isFalse();
+            assertThat(RingFixtures.rspEvent(area)).isEqualTo(start + batch);
+            int notifiedAt = -1;
+            for (int i = 1; i <= outstanding; i++) {
+                back.consumeRequest();
+                back.produceResponse();
+                if (back.pushResponsesAndCheckNotify()) {
+                    assertThat(notifiedAt).as("one notification only").isEqualTo(-1);
+                    notifiedAt = i;
+                }
+            }
+            assertThat(notifiedAt).isEqualTo(batch);
+        }
+    }
+
     // ---- misbehaving peers ----
 
     @Provide
