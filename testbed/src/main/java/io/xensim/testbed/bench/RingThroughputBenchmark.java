@@ -45,10 +45,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>All three variants run the same workload: at most {@value #RING_SIZE} requests outstanding, the frontend
  * tops up whenever at least {@value #TOP_UP} slots are free (the ring is kept at least 7/8 full), the backend
  * reads every field of each request and writes a 4-byte netif_tx_response ({@code id}, {@code status}) back,
- * and the frontend checks every response's id. The baselines busy-spin when idle (their usual use: they have no
- * wakeup protocol). The Xen ring polls the peer's index {@code SPINS} times (default 2048, a few tens of
- * microseconds, in the spirit of Linux's {@code net.core.busy_poll}; {@code -Dxensim.bench.spins=N} in the forked
- * JVM's arguments changes it) and then does ring.h's final check and parks; its "event channel" is
+ * and the frontend checks every response's id. Every idle thread first backs off the same way ({@link Backoff}):
+ * {@code SPINS} spin-wait polls (default 2048, a few tens of microseconds, in the spirit of Linux's
+ * {@code net.core.busy_poll}), then yielding polls, so that on an oversubscribed machine a peer waiting for the
+ * core gets it. The baselines, which have no wakeup protocol, keep yielding; the Xen ring, after {@code YIELDS}
+ * yielding polls (default 64), does ring.h's final check and parks ({@code -Dxensim.bench.spins=N} and
+ * {@code -Dxensim.bench.yields=N} in {@code -jvmArgsAppend} change both). Its "event channel" is
  * {@link LockSupport#unpark}, sent only when the push says the peer asked. The backend re-arms with the stock
  * {@code req_event = req_cons + 1}; the frontend, which has nothing to do until {@value #TOP_UP} slots are free,
  * asks to be woken only then ({@link FrontRing#finalCheckForResponses(int)}). {@link XenNotifications} counts
@@ -74,6 +76,31 @@ public class RingThroughputBenchmark {
     static final int TOP_UP = 32;
     /** Polls of the peer's producer index before re-arming the event and parking (Xen ring only). */
     static final int SPINS = Integer.getInteger("xensim.bench.spins", 2048);
+    /** Then polls with {@link Thread#yield()} between them, so a peer waiting for this core can run. */
+    static final int YIELDS = Integer.getInteger("xensim.bench.yields", 64);
+
+    /**
+     * The idle strategy all variants share until the Xen ring would sleep: {@link #SPINS} spin-waits, then
+     * yields (Agrona's BackoffIdleStrategy without its park phase, which needs no wakeup).
+     */
+    static final class Backoff {
+        private int idle;
+
+        void reset() {
+            idle = 0;
+        }
+
+        /** One idle poll; returns false once {@link #SPINS} + {@link #YIELDS} polls have found nothing. */
+        boolean idle() {
+            int n = idle++;
+            if (n < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+            return n < SPINS + YIELDS;
+        }
+    }
 
     private static final short NETIF_RSP_OKAY = 0;
     private static final short NETIF_RSP_ERROR = -1;
@@ -95,6 +122,7 @@ public class RingThroughputBenchmark {
         long requestNotifications;
         int nextId;
         int expectedId;
+        final Backoff backoff = new Backoff();
 
         @Setup(Level.Trial)
         public void start() {
@@ -115,9 +143,11 @@ public class RingThroughputBenchmark {
             BackRing ring = back;
             MemorySegment sring = ring.sring();
             long notifications = 0;
+            Backoff backoff = new Backoff();
             while (true) {
                 int n = ring.unconsumedRequests();
                 if (n > 0) {
+                    backoff.reset();
                     for (int k = 0; k < n; k++) {
                         long off = ring.consumeRequest();
                         int gref = sring.get(Layouts.U32, off);
@@ -135,9 +165,10 @@ public class RingThroughputBenchmark {
                     }
                     continue;
                 }
-                for (int i = 0; i < SPINS && !ring.hasUnconsumedRequests(); i++) {
-                    Thread.onSpinWait();
+                if (backoff.idle()) {
+                    continue;
                 }
+                backoff.reset();
                 if (!ring.finalCheckForRequests()) {
                     if (!running) {
                         return;
@@ -216,14 +247,17 @@ public class RingThroughputBenchmark {
                     LockSupport.unpark(s.backThread);
                 }
             } else if (n == 0) {
-                for (int i = 0; i < SPINS && !ring.hasUnconsumedResponses(); i++) {
-                    Thread.onSpinWait();
+                if (s.backoff.idle()) {
+                    continue;
                 }
                 // Sleep until the responses that make a top-up worth it are waiting (ring.h's batching final check).
                 if (!ring.finalCheckForResponses(TOP_UP - free)) {
                     LockSupport.park(s);
                 }
+                s.backoff.reset();
+                continue;
             }
+            s.backoff.reset();
         }
         counters.roundTrips += BATCH;
         counters.requestNotifications = s.requestNotifications - counters.requestBase;
@@ -254,6 +288,7 @@ public class RingThroughputBenchmark {
         int nextId;
         int expectedId;
         int outstanding;
+        final Backoff backoff = new Backoff();
 
         @Setup(Level.Trial)
         public void start() {
@@ -270,15 +305,17 @@ public class RingThroughputBenchmark {
         private void backend() {
             SpscArrayQueue<Slot> in = requests;
             SpscArrayQueue<Slot> out = responses;
+            Backoff backoff = new Backoff();
             while (true) {
                 Slot slot = in.relaxedPoll();
                 if (slot == null) {
                     if (!running) {
                         return;
                     }
-                    Thread.onSpinWait();
+                    backoff.idle();
                     continue;
                 }
+                backoff.reset();
                 short id = slot.id;
                 slot.status = status(slot.gref, slot.offset, slot.flags, slot.size);
                 slot.id = id;
@@ -328,8 +365,10 @@ public class RingThroughputBenchmark {
                     s.outstanding++;
                 }
             } else if (n == 0) {
-                Thread.onSpinWait();
+                s.backoff.idle();
+                continue;
             }
+            s.backoff.reset();
         }
         return sum;
     }
@@ -348,6 +387,7 @@ public class RingThroughputBenchmark {
         int nextId;
         int expectedId;
         int outstanding;
+        final Backoff backoff = new Backoff();
         int sum;
 
         @Setup(Level.Trial)
@@ -382,12 +422,15 @@ public class RingThroughputBenchmark {
                 rsp.putShort(claimed + 2, status(gref, offset, flags, size));
                 out.commit(claimed);
             };
+            Backoff backoff = new Backoff();
             while (true) {
                 if (in.read(answer, RING_SIZE) == 0) {
                     if (!running) {
                         return;
                     }
-                    Thread.onSpinWait();
+                    backoff.idle();
+                } else {
+                    backoff.reset();
                 }
             }
         }
@@ -435,8 +478,10 @@ public class RingThroughputBenchmark {
                     s.outstanding++;
                 }
             } else if (n == 0) {
-                Thread.onSpinWait();
+                s.backoff.idle();
+                continue;
             }
+            s.backoff.reset();
         }
         return s.sum;
     }
