@@ -44,9 +44,9 @@ public final class RingSize {
      * {@code 1 << (order + XEN_PAGE_SHIFT - 1)}.
      */
     public static long xenFlexRingSize(int order) {
-        if (order < 0 || order > Long.SIZE - Layouts.XEN_PAGE_SHIFT) {
-            throw new IllegalArgumentException("order: " + order
-                    + " (expected: 0.." + (Long.SIZE - Layouts.XEN_PAGE_SHIFT) + ")");
+        int maxOrder = Long.SIZE - 2 - (Layouts.XEN_PAGE_SHIFT - 1); // keeps the long positive
+        if (order < 0 || order > maxOrder) {
+            throw new IllegalArgumentException("order: " + order + " (expected: 0.." + maxOrder + ")");
         }
         return 1L << (order + Layouts.XEN_PAGE_SHIFT - 1);
     }
