@@ -98,9 +98,11 @@ public final class AbiProbe {
             problems.add(e.getMessage());
         }
         List<Path> missing = missingHeaders();
-        if (!missing.isEmpty()) {
-            problems.add("Xen headers not found under " + includeDir + " (install libxen-dev, or use an include"
-                    + " directory that holds xen/): missing " + String.join(", ",
+        if (missing.size() == CProbe.HEADERS.size()) {
+            problems.add("Xen headers not found under " + includeDir + ": no " + includeDir.resolve("xen/io/ring.h")
+                    + " (install libxen-dev, or use an include directory that holds xen/io/ring.h)");
+        } else if (!missing.isEmpty()) {
+            problems.add("Xen headers incomplete under " + includeDir + ": missing " + String.join(", ",
                     missing.stream().map(Path::toString).toList()));
         }
         if (!problems.isEmpty()) {
@@ -266,7 +268,7 @@ public final class AbiProbe {
             process = builder.start();
         } catch (IOException e) {
             throw new ProbeUnavailableException(command.getFirst().equals(compiler)
-                    ? "cannot run the C compiler '" + compiler + "' (" + e.getMessage() + "): install gcc"
+                    ? "the C compiler '" + compiler + "' was not found or cannot be run: install gcc"
                     : "cannot run " + command.getFirst() + ": " + e.getMessage(), e);
         }
         try {

@@ -72,12 +72,29 @@ class AbiProbeTest {
     }
 
     @Test
+    void anIncompleteIncludeDirectoryListsWhatIsMissing() throws IOException {
+        for (String header : CProbe.HEADERS) {
+            if (!header.equals("xen/hvm/pvdrivers.h")) {
+                Path copy = temp.resolve(header);
+                Files.createDirectories(copy.getParent());
+                Files.writeString(copy, "\n");
+            }
+        }
+
+        assertThat(new AbiProbe(temp).missingHeaders()).containsExactly(temp.resolve("xen/hvm/pvdrivers.h"));
+        assertThatThrownBy(() -> new AbiProbe(temp).requireAvailable())
+                .isInstanceOf(ProbeUnavailableException.class)
+                .hasMessageContaining("Xen headers incomplete under " + temp.toAbsolutePath() + ": missing "
+                        + temp.resolve("xen/hvm/pvdrivers.h"));
+    }
+
+    @Test
     void aMissingCompilerSaysSo() {
         AbiProbe probe = new AbiProbe(AbiProbe.DEFAULT_INCLUDE_DIR, temp.resolve("no-such-gcc").toString());
 
         assertThatThrownBy(probe::requireAvailable)
                 .isInstanceOf(ProbeUnavailableException.class)
-                .hasMessageContaining("cannot run the C compiler")
+                .hasMessageContaining("was not found or cannot be run")
                 .hasMessageContaining("install gcc");
     }
 
