@@ -12,12 +12,12 @@ import java.util.regex.Pattern;
  * it (decimal integers with their C signedness, strings verbatim).
  *
  * <p>Fact names are near-C expressions, so most need no translation: {@code XS_WRITE}, {@code offsetof(struct
- * netif_tx_request, gref)} and {@code __CONST_RING_SIZE(blkif, 4096 << 2)} are compiled as written. A trailing
- * {@code /* comment *&#47;} is dropped. The forms C cannot read directly are rewritten by the rules in
- * {@link #statements(String)}: a member size {@code sizeof(struct X.a.b)}, ring sizes of an initialised front or
- * back ring, the indices {@code SHARED_RING_INIT} leaves in a page, entries of the {@code xsd_errors},
- * {@code GNTTABOP_error_msgs} and {@code PVDRIVERS_PRODUCT_LIST} tables, and a few labelled rows of the golden
- * table ({@code label (expression)}, {@code X (hex)}, {@code abi.target}).
+ * netif_tx_request, gref)} and {@code __CONST_RING_SIZE(blkif, 4096 << 2)} are compiled as written; a C comment
+ * at the end of a name (the golden rows annotate a few) is dropped. The forms C cannot read directly are
+ * rewritten by the rules in {@link #statements(String)}: a member size {@code sizeof(struct X.a.b)}, ring sizes
+ * of an initialised front or back ring, the indices {@code SHARED_RING_INIT} leaves in a page, entries of the
+ * {@code xsd_errors}, {@code GNTTABOP_error_msgs} and {@code PVDRIVERS_PRODUCT_LIST} tables, and a few labelled
+ * rows of the golden table ({@code label (expression)}, {@code X (hex)}, {@code abi.target}).
  *
  * <p>Each fact compiles in its own function preceded by {@code #line 1 "fact-<i>"}, so every gcc error names
  * the fact it belongs to ({@link AbiProbe} drops those facts and reports them as not evaluable). Macros are
@@ -29,10 +29,11 @@ import java.util.regex.Pattern;
  */
 public final class CProbe {
     /**
-     * The Xen headers the probe includes, relative to the include directory. They compile together after
-     * {@code <stdint.h>} and {@code <stddef.h>} (the headers use the fixed-width types and {@code offsetof}
-     * without including them); {@code <errno.h>} must come before xs_wire.h, which declares {@code xsd_errors[]}
-     * only {@code #ifdef EINVAL}.
+     * The Xen headers the probe includes, relative to the include directory. The probe asks for the newest
+     * interface they describe ({@code __XEN_INTERFACE_VERSION__}, as the golden table was made). They compile
+     * together after {@code <stdint.h>} and {@code <stddef.h>} (the headers use the fixed-width types and
+     * {@code offsetof} without including them); {@code <errno.h>} must come before xs_wire.h, which declares
+     * {@code xsd_errors[]} only {@code #ifdef EINVAL}.
      */
     public static final List<String> HEADERS = List.of(
             "xen/xen.h",
@@ -278,7 +279,7 @@ public final class CProbe {
         return print(bare);
     }
 
-    /** {@code sizeof(struct netif_tx_sring.ring[0]) /* entry size *&#47;} without its comment. */
+    /** The name without a C comment at its end (golden rows annotate some names, e.g. "entry size"). */
     static String withoutTrailingComment(String name) {
         Matcher m = TRAILING_COMMENT.matcher(name);
         return m.matches() ? m.group(1) : name.strip();

@@ -46,7 +46,8 @@ class CProbeGoldenTest {
     void markerRowsNameThingsTheHeadersDoNotDefine() throws ProbeUnavailableException {
         assertThat(GOLDEN).containsKeys(MARKERS.toArray(String[]::new));
         for (String marker : MARKERS) {
-            assertThat(GOLDEN.get(marker)).as(marker).containsAnyOf("ABSENT", "REMOVED", "named XS_*", "not guest-visible");
+            assertThat(GOLDEN.get(marker)).as(marker)
+                    .containsAnyOf("ABSENT", "REMOVED", "named XS_*", "not guest-visible");
         }
 
         ProbeResult result = new AbiProbe().probe(List.copyOf(MARKERS));
