@@ -2,7 +2,6 @@ package io.xensim.xenbus.grant;
 
 import io.xensim.xenbus.abi.AbiFact;
 import io.xensim.xenbus.abi.AbiFactSource;
-import io.xensim.xenbus.memory.Layouts;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -75,8 +74,6 @@ public final class GrantAbiFacts implements AbiFactSource {
         for (int i = 0; i < GnttabStatus.count(); i++) {
             f.add(AbiFact.of("GNTTABOP_error_msgs[-(" + (-i) + ")]", GnttabStatus.message(-i)));
         }
-        f.add(AbiFact.of("XEN_PAGE_SHIFT", Layouts.XEN_PAGE_SHIFT));
-        f.add(AbiFact.of("XEN_PAGE_SIZE (1 << XEN_PAGE_SHIFT)", Layouts.XEN_PAGE_SIZE));
         return f;
     }
 
