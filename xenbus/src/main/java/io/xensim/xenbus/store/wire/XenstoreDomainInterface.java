@@ -42,7 +42,7 @@ public final class XenstoreDomainInterface {
     public static final int XENSTORE_RING_SIZE = 1024;
     /** {@code sizeof(XENSTORE_RING_IDX)}: the indices are {@code uint32_t}. */
     public static final int XENSTORE_RING_IDX_LENGTH = 4;
-    /** {@code sizeof} each of the {@code uint32_t} control fields ({@code server_features}, {@code connection}, {@code error}). */
+    /** {@code sizeof} each {@code uint32_t} field: {@code server_features}, {@code connection}, {@code error}. */
     public static final int U32_FIELD_LENGTH = 4;
 
     public static final int REQ_OFFSET = 0;
