@@ -34,6 +34,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * xensim's xenstore daemon: the tree of nodes, their permissions, transactions, watches and quotas, answering
@@ -63,7 +65,7 @@ import java.util.function.Supplier;
  * ({@code XS_PERM_IGNORE}): every domid counts as existing.
  */
 public final class Xenstored {
-    private static final System.Logger LOG = System.getLogger(Xenstored.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Xenstored.class);
 
     /** {@code DOMID_SELF} (xen.h): IS_DOMAIN_INTRODUCED answers T for it. */
     static final int DOMID_SELF = 0x7FF0;
@@ -248,7 +250,7 @@ public final class Xenstored {
             try {
                 task.run();
             } catch (RuntimeException | AssertionError e) {
-                LOG.log(System.Logger.Level.ERROR, "xenstored task failed", e);
+                LOG.error("xenstored task failed", e);
             }
         });
     }
@@ -297,11 +299,11 @@ public final class Xenstored {
         deleteAllWatches(c);
         c.transactions.clear();
         if (reason != null) {
-            LOG.log(System.Logger.Level.INFO, "{0}: closed by xenstored: {1}", c, reason);
+            LOG.info("{}: closed by xenstored: {}", c, reason);
             try {
                 c.sink.close(reason);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, c + ": sink close failed", e);
+                LOG.warn("{}: sink close failed", c, e);
             }
         }
     }
@@ -313,7 +315,7 @@ public final class Xenstored {
         try {
             c.sink.send(m);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, c + ": sink failed, dropping the connection", e);
+            LOG.warn("{}: sink failed, dropping the connection", c, e);
             disconnect(c, "sink failed: " + e);
         }
     }
@@ -349,7 +351,7 @@ public final class Xenstored {
             sendError(conn, req, f.error);
         } catch (RuntimeException e) {
             // Our bug, not the client's: answer, keep serving, and say so loudly.
-            LOG.log(System.Logger.Level.ERROR, conn + ": internal error on " + req, e);
+            LOG.error("{}: internal error on {}", conn, req, e);
             sendError(conn, req, EIO);
         }
     }
@@ -680,7 +682,7 @@ public final class Xenstored {
         }
         List<String> children = new ArrayList<>(parent.children());
         if (!children.remove(Paths.basename(name))) {
-            LOG.log(System.Logger.Level.ERROR, "corrupt store: {0} not listed in {1}", name, parentName);
+            LOG.error("corrupt store: {} not listed in {}", name, parentName);
             return;
         }
         writeNode(ctx, parentName, parent.withChildren(children, nextGeneration()));
@@ -689,7 +691,7 @@ public final class Xenstored {
     private void deleteSubtree(Ctx ctx, String node, String root) {
         NodeRecord rec = readNode(ctx, node);
         if (rec == null) {
-            LOG.log(System.Logger.Level.ERROR, "corrupt store: child {0} missing", node);
+            LOG.error("corrupt store: child {} missing", node);
             return;
         }
         for (String child : rec.children()) {
@@ -839,7 +841,7 @@ public final class Xenstored {
                 try {
                     hook.release(domid);
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "release hook failed for dom" + domid, e);
+                    LOG.warn("release hook failed for dom{}", domid, e);
                 }
             }
             fireSpecial(RELEASE_DOMAIN, false);
@@ -1371,7 +1373,7 @@ public final class Xenstored {
                 if (args.size() != 1) {
                     throw fail(EINVAL);
                 }
-                LOG.log(System.Logger.Level.INFO, "control: {0}", args.getFirst());
+                LOG.info("control: {}", args.getFirst());
                 ack(ctx, XsType.XS_CONTROL);
             }
             case "quota" -> controlQuota(ctx, args, false);
