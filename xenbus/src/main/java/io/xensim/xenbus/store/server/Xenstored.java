@@ -96,6 +96,9 @@ public final class Xenstored {
     private final Map<Integer, DomainState> domains = new HashMap<>();
     private List<XsPermission> introducePerms = List.of(XsPermission.none(0));
     private List<XsPermission> releasePerms = List.of(XsPermission.none(0));
+    /** Our own bugs caught at the boundary (a request answered EIO, a task that threw); tests expect zero. */
+    private final java.util.concurrent.atomic.AtomicInteger internalErrors =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /** Per-domain accounting and state (C {@code struct domain}). */
     private static final class DomainState {
@@ -241,6 +244,11 @@ public final class Xenstored {
         });
     }
 
+    /** How many times xenstored caught its own bug (a request answered EIO, a task that threw); should be 0. */
+    public int internalErrors() {
+        return internalErrors.get();
+    }
+
     // =====================================================================================================
     // Connection plumbing (called by XsConnection)
     // =====================================================================================================
@@ -250,6 +258,7 @@ public final class Xenstored {
             try {
                 task.run();
             } catch (RuntimeException | AssertionError e) {
+                internalErrors.incrementAndGet();
                 LOG.error("xenstored task failed", e);
             }
         });
@@ -349,8 +358,9 @@ public final class Xenstored {
             dispatch(type, ctx);
         } catch (Failure f) {
             sendError(conn, req, f.error);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | AssertionError e) {
             // Our bug, not the client's: answer, keep serving, and say so loudly.
+            internalErrors.incrementAndGet();
             LOG.error("{}: internal error on {}", conn, req, e);
             sendError(conn, req, EIO);
         }
