@@ -1065,7 +1065,7 @@ public final class Xenstored {
         for (int i = 1; i <= num; i++) {
             switch (XsPermission.parse(strings.get(i))) {
                 case Decoded.Ok<XsPermission>(var p) -> perms.add(p);
-                case Decoded.Malformed<XsPermission> m -> throw fail(EINVAL);
+                case Decoded.Malformed<XsPermission> _ -> throw fail(EINVAL);
             }
         }
         String path = strings.getFirst();

@@ -51,6 +51,9 @@ class XsWireAbiFactsTest {
             XS_INVALID	65535
             XS_WATCH_PATH	0
             XS_WATCH_TOKEN	1
+            XS_WRITE_NONE	NONE
+            XS_WRITE_CREATE	CREATE
+            XS_WRITE_CREATE_EXCL	CREATE|EXCL
             XENSTORE_PAYLOAD_MAX	4096
             XENSTORE_ABS_PATH_MAX	3072
             XENSTORE_REL_PATH_MAX	2048
