@@ -1,5 +1,7 @@
 package io.xensim.blk.protocol;
 
+import io.xensim.xenbus.memory.Fields;
+
 import static io.xensim.blk.protocol.BlkifOp.*;
 
 import io.xensim.xenbus.Decoded;

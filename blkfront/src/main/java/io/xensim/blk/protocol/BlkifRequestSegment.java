@@ -1,5 +1,7 @@
 package io.xensim.blk.protocol;
 
+import io.xensim.xenbus.memory.Fields;
+
 import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.memory.Layouts;
 import java.lang.foreign.MemorySegment;
