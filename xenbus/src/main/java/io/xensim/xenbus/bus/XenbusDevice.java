@@ -108,7 +108,8 @@ public final class XenbusDevice {
         this.handler = handler;
     }
 
-    XenbusDeviceHandler handler() {
+    /** The driver's handler of this device ({@link XenbusDriver#probe}'s result). */
+    public XenbusDeviceHandler handler() {
         return handler;
     }
 

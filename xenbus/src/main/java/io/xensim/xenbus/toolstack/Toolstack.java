@@ -205,6 +205,8 @@ public final class Toolstack implements AutoCloseable {
                     return all;
                 }))
                 .thenCompose(v -> xenstored.releaseDomain(domid))
+                .thenRun(() -> hypervisor.trace(DOM0, "", TraceEvent.Kind.DOMAIN, "released dom" + domid
+                        + " from xenstore: its nodes are gone, @releaseDomain fired"))
                 .thenCompose(v -> libxl.rm(XenbusPaths.domainPath(domid)))
                 .thenRun(() -> hypervisor.destroyDomain(domid));
     }
