@@ -99,6 +99,13 @@ public final class XsClient implements AutoCloseable {
         return maxInFlight;
     }
 
+    /** Requests held back in the client because {@link #maxInFlight()} are unanswered. */
+    public int waitingRequests() {
+        synchronized (sendLock) {
+            return waiting.size();
+        }
+    }
+
     public boolean isClosed() {
         return closedReason != null;
     }
