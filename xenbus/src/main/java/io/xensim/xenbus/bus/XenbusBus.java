@@ -241,7 +241,9 @@ public final class XenbusBus implements AutoCloseable {
 
     /** {@code xenbus_otherend_changed()}: read the other end's state and tell the driver if it changed. */
     private void otherendChanged(XenbusDevice device) {
-        xs.readOptional(device.otherendPath() + "/state").thenAccept(value -> {
+        // Like xenbus_read_driver_state(), any failure to read (ENOENT, or EACCES once the other end's directory
+        // and the parents this domain could read are gone) counts as Unknown.
+        xs.readOptional(device.otherendPath() + "/state").exceptionally(err -> Optional.empty()).thenAccept(value -> {
             if (device.isRemoved()) {
                 return;
             }

@@ -234,6 +234,7 @@ public final class XenbusDevice {
                 return CompletableFuture.completedFuture(null); // no write, no needless watch event
             }
             if (!inStore.canSwitchTo(next)) {
+                state = inStore; // the key is the truth: adopt it
                 return CompletableFuture.failedFuture(illegal(inStore, next));
             }
             return xs().write(tx, key, Integer.toString(next.code()));
@@ -268,7 +269,8 @@ public final class XenbusDevice {
 
     /** Reads {@code key} of the other end's directory. */
     public CompletableFuture<Optional<String>> readOtherend(String key) {
-        return xs().readOptional(otherendPath + "/" + key);
+        // A key this domain may not read (EACCES: the other end's directory has gone) is as good as missing.
+        return xs().readOptional(otherendPath + "/" + key).exceptionally(err -> Optional.empty());
     }
 
     /** Reads several keys of the other end's directory, in order. */

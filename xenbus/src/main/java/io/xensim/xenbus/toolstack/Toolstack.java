@@ -226,35 +226,71 @@ public final class Toolstack implements AutoCloseable {
         }
         String fe = device.frontendPath();
         String be = device.backendPath();
-        String initialising = Integer.toString(XenbusState.INITIALISING.code());
-        var frontKeys = new java.util.LinkedHashMap<String, String>();
-        frontKeys.put("backend", be);
-        frontKeys.put("backend-id", Integer.toString(device.backendDomid()));
-        frontKeys.put("state", initialising);
-        frontKeys.putAll(device.frontendKeys());
-        var backKeys = new java.util.LinkedHashMap<String, String>();
-        backKeys.put("frontend", fe);
-        backKeys.put("frontend-id", Integer.toString(device.frontendDomid()));
-        backKeys.put("online", "1");
-        backKeys.put("state", initialising);
-        backKeys.putAll(device.backendKeys());
-        List<XsPermission> frontPerms = List.of(XsPermission.none(device.frontendDomid()),
-                XsPermission.read(device.backendDomid()));
-        List<XsPermission> backPerms = List.of(XsPermission.none(device.backendDomid()),
-                XsPermission.read(device.frontendDomid()));
         return libxl.transaction(fe, tx -> libxl.rm(tx, fe)
                 .thenCompose(v -> libxl.rm(tx, be))
-                .thenCompose(v -> libxl.mkdir(tx, fe))
-                .thenCompose(v -> libxl.setPerms(tx, fe, frontPerms))
-                .thenCompose(v -> writeAll(tx, fe, frontKeys))
-                .thenCompose(v -> libxl.mkdir(tx, be))
-                .thenCompose(v -> libxl.setPerms(tx, be, backPerms))
-                .thenCompose(v -> writeAll(tx, be, backKeys)))
+                .thenCompose(v -> writeFrontend(tx, device))
+                .thenCompose(v -> writeBackend(tx, device)))
                 .whenComplete((v, err) -> {
                     if (err != null) {
                         devices.remove(device.key());
                     }
                 });
+    }
+
+    private CompletableFuture<Void> writeFrontend(int tx, DeviceConfig device) {
+        String fe = device.frontendPath();
+        var keys = new java.util.LinkedHashMap<String, String>();
+        keys.put("backend", device.backendPath());
+        keys.put("backend-id", Integer.toString(device.backendDomid()));
+        keys.put("state", Integer.toString(XenbusState.INITIALISING.code()));
+        keys.putAll(device.frontendKeys());
+        List<XsPermission> perms = List.of(XsPermission.none(device.frontendDomid()),
+                XsPermission.read(device.backendDomid()));
+        return libxl.mkdir(tx, fe).thenCompose(v -> libxl.setPerms(tx, fe, perms))
+                .thenCompose(v -> writeAll(tx, fe, keys));
+    }
+
+    private CompletableFuture<Void> writeBackend(int tx, DeviceConfig device) {
+        String be = device.backendPath();
+        var keys = new java.util.LinkedHashMap<String, String>();
+        keys.put("frontend", device.frontendPath());
+        keys.put("frontend-id", Integer.toString(device.frontendDomid()));
+        keys.put("online", "1");
+        keys.put("state", Integer.toString(XenbusState.INITIALISING.code()));
+        keys.putAll(device.backendKeys());
+        List<XsPermission> perms = List.of(XsPermission.none(device.backendDomid()),
+                XsPermission.read(device.frontendDomid()));
+        return libxl.mkdir(tx, be).thenCompose(v -> libxl.setPerms(tx, be, perms))
+                .thenCompose(v -> writeAll(tx, be, keys));
+    }
+
+    /**
+     * The backend of an existing device vanishes (its driver domain crashed, or an administrator removed it): its
+     * directory is removed and nothing else. The frontend sees its backend's state go and closes.
+     */
+    public CompletableFuture<Void> removeBackend(String type, int frontendDomid, int devid) {
+        DeviceConfig device = requireDevice(type, frontendDomid, devid);
+        return libxl.rm(device.backendPath());
+    }
+
+    /**
+     * Writes the backend directory of an existing device afresh, in Initialising, as the toolstack does when a
+     * backend comes back ({@code xl block-attach}/{@code network-attach} after a driver domain restart). A frontend
+     * that closed when the backend went away reconnects.
+     */
+    public CompletableFuture<Void> restoreBackend(String type, int frontendDomid, int devid) {
+        DeviceConfig device = requireDevice(type, frontendDomid, devid);
+        return libxl.transaction(device.backendPath(), tx -> libxl.rm(tx, device.backendPath())
+                .thenCompose(v -> writeBackend(tx, device)));
+    }
+
+    private DeviceConfig requireDevice(String type, int frontendDomid, int devid) {
+        DeviceConfig device = devices.get(type + "/" + frontendDomid + "/" + devid);
+        if (device == null) {
+            throw new IllegalArgumentException("device: " + type + "/" + frontendDomid + "/" + devid
+                    + " (no such device)");
+        }
+        return device;
     }
 
     private CompletableFuture<Void> writeAll(int tx, String dir, Map<String, String> keys) {
@@ -277,11 +313,7 @@ public final class Toolstack implements AutoCloseable {
      * removed anyway. Completes with true if the device closed cleanly, false if it was forced.
      */
     public CompletableFuture<Boolean> removeDevice(String type, int frontendDomid, int devid) {
-        DeviceConfig device = devices.get(type + "/" + frontendDomid + "/" + devid);
-        if (device == null) {
-            throw new IllegalArgumentException("device: " + type + "/" + frontendDomid + "/" + devid
-                    + " (no such device)");
-        }
+        DeviceConfig device = requireDevice(type, frontendDomid, devid);
         String be = device.backendPath();
         String token = "unplug:" + device.key();
         var done = new CompletableFuture<Boolean>();
