@@ -204,4 +204,31 @@ class XenbusLifecycleTest {
         assertThat(fx.hv.dyingDomains()).isEmpty();
         fx.toolstack.await(fx.toolstack.xs().unwatch("@releaseDomain", "t"));
     }
+
+    @Test
+    void aFrontendPublishingABadRingRefClosesOnlyItsOwnDevice() {
+        fx.registerEchoBackend();
+        var guest = connectedGuest(1, 1);
+        var bad = fx.guest(2);
+        // A misbehaving frontend: writes a ring-ref it never granted and goes Initialised by hand.
+        toolstackAddEchoWithoutDriver(2, 0);
+        String fe = "/local/domain/2/device/echo/0";
+        fx.toolstack.await(bad.xs().write(fe + "/ring-ref", "4000"));
+        fx.toolstack.await(bad.xs().write(fe + "/event-channel", "1"));
+        fx.toolstack.await(bad.xs().write(fe + "/state", "3"));
+        fx.hv.runUntilIdle();
+
+        XenbusDevice back = fx.back(2, 0);
+        assertThat(back.state()).isEqualTo(XenbusState.CLOSING);
+        assertThat(back.fatalError()).hasValueSatisfying(m -> assertThat(m)
+                .contains("map of dom2 refs [4000]").contains("GNTST_"));
+        assertThat(back.heldResources()).isZero();
+        assertThat(fx.hv.uncaughtErrors()).isEmpty();
+        // The other guest's device is untouched.
+        assertThat(fx.onDomain(guest, () -> fx.echoFront(guest, 0).echo(3))).isCompletedWithValue(3L);
+    }
+
+    private void toolstackAddEchoWithoutDriver(int domid, int devid) {
+        fx.addEcho(domid, devid);
+    }
 }

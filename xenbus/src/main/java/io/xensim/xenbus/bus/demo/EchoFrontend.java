@@ -19,6 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Threading:</b> everything runs on the guest's executor; {@link #echo} must be called there.
  */
 public final class EchoFrontend extends FrontendDevice {
+    /** Values of requests not yet answered, by id. */
+    private final Map<Integer, Long> values = new LinkedHashMap<>();
+    /** Requests on the current ring, by id. */
     private final Map<Integer, Long> inFlight = new LinkedHashMap<>();
     private final Map<Integer, CompletableFuture<Long>> waiting = new LinkedHashMap<>();
     private final List<Integer> queued = new java.util.ArrayList<>();
@@ -101,8 +104,6 @@ public final class EchoFrontend extends FrontendDevice {
         }
         return result;
     }
-
-    private final Map<Integer, Long> values = new LinkedHashMap<>();
 
     /** Requests sent and not yet answered. */
     public int outstanding() {
