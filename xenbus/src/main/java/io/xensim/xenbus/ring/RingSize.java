@@ -37,4 +37,17 @@ public final class RingSize {
         }
         return entries(Layouts.XEN_PAGE_SIZE << ringPageOrder, entrySize);
     }
+
+    /**
+     * {@code XEN_FLEX_RING_SIZE(order)}: the bytes of one direction of a byte-stream "flex" ring
+     * ({@code DEFINE_XEN_FLEX_RING}, used by pvcalls and 9pfs) of {@code 2^order} pages: half the area,
+     * {@code 1 << (order + XEN_PAGE_SHIFT - 1)}.
+     */
+    public static long xenFlexRingSize(int order) {
+        if (order < 0 || order > Long.SIZE - Layouts.XEN_PAGE_SHIFT) {
+            throw new IllegalArgumentException("order: " + order
+                    + " (expected: 0.." + (Long.SIZE - Layouts.XEN_PAGE_SHIFT) + ")");
+        }
+        return 1L << (order + Layouts.XEN_PAGE_SHIFT - 1);
+    }
 }
