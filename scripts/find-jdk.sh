@@ -18,3 +18,6 @@ xensim_find_jdk() {
   echo "xensim: no JDK 25 found. Install one (e.g. Temurin 25) and set JAVA_HOME to it." >&2
   return 1
 }
+
+# Maven 3.8's bundled Guava uses sun.misc.Unsafe, which JDK 25 warns about on every run; allow it quietly.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 + "byte-for-byte Xen's public ABI (x86_64).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                AbiCommand.class,
+                DemoCommand.class,
         })
 public final class Xensim implements Runnable {
     @CommandLine.Spec

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  *
  * <p>The {@code U*} layouts are unaligned, for codecs reading fields of a peer's slot at any offset. The
  * {@code ALIGNED_*} layouts and their var handles are for shared indices ({@code req_prod}, grant {@code flags})
- * that need atomic access modes ({@code getAcquire}, {@code setRelease}, {@code compareAndSet}); those modes
+ * that need atomic access modes ({@code getAcquire}, {@code setRelease}, {@code compareAndSet} on u32/u64); those modes
  * require naturally aligned native memory, which guest pages are.
  *
  * <p>Unsigned C types are held in the next wider Java type where the value can exceed the signed range and the
@@ -33,7 +33,11 @@ public final class Layouts {
     public static final ValueLayout.OfInt ALIGNED_U32 = ValueLayout.JAVA_INT.withOrder(LE);
     public static final ValueLayout.OfLong ALIGNED_U64 = ValueLayout.JAVA_LONG.withOrder(LE);
 
-    /** Atomic access to an aligned little-endian u16 at (segment, byte offset): grant entry flags. */
+    /**
+     * Ordered access (volatile, acquire/release) to an aligned little-endian u16. Memory-segment var handles offer
+     * no compare-and-set on 16-bit values: update a u16 atomically through its enclosing aligned u32 (as Xen
+     * updates a grant entry's flags through the combined flags+domid word).
+     */
     public static final VarHandle ATOMIC_U16 = ALIGNED_U16.varHandle();
     /** Atomic access to an aligned little-endian u32 at (segment, byte offset): ring and xenstore indices. */
     public static final VarHandle ATOMIC_U32 = ALIGNED_U32.varHandle();

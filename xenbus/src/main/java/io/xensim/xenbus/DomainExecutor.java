@@ -1,0 +1,104 @@
+package io.xensim.xenbus;
+
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * The one executor on which a domain's upcalls run: event-channel notifications, xenstore watch firings, and
+ * every driver step of that domain. Work for a domain never runs on another domain's stack.
+ *
+ * <p><b>Threading:</b> {@link #execute} may be called from any thread. In {@link ThreadingMode#INVOKER} mode the
+ * tasks queue up until {@link Hypervisor#runUntilIdle()} runs them on the caller's thread; otherwise they run on
+ * the mode's thread(s). Tasks of one domain never run concurrently with each other, in any mode.
+ * {@link #inExecutor()} tells a driver whether it is on its own domain's executor (Netty's
+ * {@code inEventLoop()}), for assertions.
+ */
+public final class DomainExecutor implements Executor {
+    private static final ThreadLocal<DomainExecutor> CURRENT = new ThreadLocal<>();
+
+    private final String name;
+    private final ExecutorService threads; // null in INVOKER mode
+    private final Consumer<Throwable> onUncaught;
+    private final ArrayDeque<Runnable> queue = new ArrayDeque<>(); // INVOKER mode only; guarded by itself
+    private volatile boolean shutdown;
+
+    DomainExecutor(String name, ExecutorService threads, Consumer<Throwable> onUncaught) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.threads = threads;
+        this.onUncaught = Objects.requireNonNull(onUncaught, "onUncaught");
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (shutdown) {
+            return; // the domain is gone: its pending upcalls are dropped, as a destroyed domain's would be
+        }
+        if (threads == null) {
+            synchronized (queue) {
+                queue.addLast(task);
+            }
+        } else {
+            threads.execute(() -> runTask(task));
+        }
+    }
+
+    /** True when the calling thread is running one of this domain's tasks. */
+    public boolean inExecutor() {
+        return CURRENT.get() == this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** INVOKER mode: runs at most one queued task on the calling thread; false when none was queued. */
+    boolean runOne() {
+        Runnable task;
+        synchronized (queue) {
+            task = queue.pollFirst();
+        }
+        if (task == null) {
+            return false;
+        }
+        runTask(task);
+        return true;
+    }
+
+    boolean hasQueued() {
+        synchronized (queue) {
+            return !queue.isEmpty();
+        }
+    }
+
+    void shutdown() {
+        shutdown = true;
+        synchronized (queue) {
+            queue.clear();
+        }
+    }
+
+    private void runTask(Runnable task) {
+        DomainExecutor previous = CURRENT.get();
+        CURRENT.set(this);
+        try {
+            task.run();
+        } catch (RuntimeException | AssertionError e) {
+            onUncaught.accept(e);
+        } finally {
+            if (previous == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(previous);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DomainExecutor[" + name + "]";
+    }
+}

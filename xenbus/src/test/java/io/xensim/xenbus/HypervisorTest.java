@@ -1,0 +1,118 @@
+package io.xensim.xenbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xensim.xenbus.trace.TraceEvent;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class HypervisorTest {
+    @Test
+    void invokerModeRunsNothingUntilStepped() {
+        try (Hypervisor hv = Hypervisor.create(ThreadingMode.INVOKER)) {
+            Domain d = hv.createDomain(DomainConfig.of(1, "g", 1));
+            AtomicInteger ran = new AtomicInteger();
+            d.executor().execute(() -> {
+                assertThat(d.executor().inExecutor()).isTrue();
+                ran.incrementAndGet();
+            });
+            assertThat(ran).hasValue(0);
+            assertThat(hv.hasPendingWork()).isTrue();
+            assertThat(hv.runUntilIdle()).isEqualTo(1);
+            assertThat(ran).hasValue(1);
+            assertThat(d.executor().inExecutor()).isFalse();
+        }
+    }
+
+    @Test
+    void runUntilStopsWhenTheConditionHolds() {
+        try (Hypervisor hv = Hypervisor.create(ThreadingMode.INVOKER)) {
+            Domain d = hv.createDomain(DomainConfig.of(1, "g", 1));
+            AtomicInteger count = new AtomicInteger();
+            Runnable[] again = new Runnable[1];
+            again[0] = () -> {
+                count.incrementAndGet();
+                d.executor().execute(again[0]);
+            };
+            d.executor().execute(again[0]);
+            assertThat(hv.runUntil(() -> count.get() == 5, 100)).isTrue();
+            assertThat(count).hasValue(5);
+            assertThatThrownBy(() -> hv.runUntil(() -> false, 10)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("livelock");
+        }
+    }
+
+    @Test
+    void aTaskThatThrowsIsReportedToTheStepper() {
+        try (Hypervisor hv = Hypervisor.create(ThreadingMode.INVOKER)) {
+            Domain d = hv.createDomain(DomainConfig.of(1, "g", 1));
+            d.executor().execute(() -> {
+                throw new IllegalStateException("boom");
+            });
+            assertThatThrownBy(hv::runUntilIdle).hasMessageContaining("boom");
+            assertThat(hv.leftovers()).anyMatch(s -> s.contains("boom"));
+        }
+    }
+
+    @Test
+    void domainIdsAreUniqueAndReservedIdsRefused() {
+        try (Hypervisor hv = Hypervisor.create(ThreadingMode.INVOKER)) {
+            hv.createDomain(DomainConfig.of(1, "g", 1));
+            assertThatThrownBy(() -> hv.createDomain(DomainConfig.of(1, "again", 1)))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> DomainConfig.of(Domid.DOMID_SELF, "self", 1))
+                    .isInstanceOf(IllegalArgumentException.class);
+            hv.destroyDomain(1);
+            assertThat(hv.domain(1)).isEmpty();
+            hv.createDomain(DomainConfig.of(1, "reborn", 1));
+        }
+    }
+
+    @Test
+    void tracerSeesDomainLifecycleGrantsAndEvents() {
+        List<TraceEvent> events = Collections.synchronizedList(new ArrayList<>());
+        ManualClock clock = new ManualClock();
+        try (Hypervisor hv = Hypervisor.builder().tracer(events::add).clock(clock).build()) {
+            Domain dom0 = hv.createDomain(DomainConfig.of(0, "dom0", 1));
+            clock.advanceMillis(1);
+            Domain guest = hv.createDomain(DomainConfig.of(1, "g", 1));
+            int port = guest.eventChannels().allocUnbound(0);
+            int ref = guest.grantTable().grantAccess(0, guest.memory().allocateFrame(), false);
+            dom0.grantOps().unmapGrantRef(dom0.grantOps().mapGrantRef(1, ref, 2).handle());
+            dom0.eventChannels().bindInterdomain(1, port);
+            assertThat(events).extracting(TraceEvent::kind).contains(TraceEvent.Kind.DOMAIN,
+                    TraceEvent.Kind.EVENT_CHANNEL, TraceEvent.Kind.GRANT);
+            assertThat(events.get(1).timeNs()).isEqualTo(1_000_000);
+            assertThat(events).anyMatch(e -> e.detail().contains("map_grant_ref d1 ref " + ref));
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void sharedModeRunsEveryDomainOnOneThreadInOrder() throws InterruptedException {
+        try (Hypervisor hv = Hypervisor.create(ThreadingMode.SHARED)) {
+            Domain a = hv.createDomain(DomainConfig.of(1, "a", 1));
+            Domain b = hv.createDomain(DomainConfig.of(2, "b", 1));
+            List<String> threads = Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch done = new CountDownLatch(2);
+            a.executor().execute(() -> {
+                threads.add(Thread.currentThread().getName());
+                done.countDown();
+            });
+            b.executor().execute(() -> {
+                threads.add(Thread.currentThread().getName());
+                done.countDown();
+            });
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(threads).containsOnly("xensim-shared");
+            assertThatThrownBy(hv::runUntilIdle).isInstanceOf(IllegalStateException.class);
+        }
+    }
+}
