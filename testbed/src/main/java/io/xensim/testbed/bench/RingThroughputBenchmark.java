@@ -209,6 +209,11 @@ public class RingThroughputBenchmark {
         }
     }
 
+    /** A grant reference per request, unlike its id in the low 16 bits, so an unanswered slot cannot pass. */
+    static int gref(int id) {
+        return ~id & 0x7fff_ffff;
+    }
+
     static short status(int gref, short offset, short flags, short size) {
         return (gref | offset | flags) >= 0 && size != 0 ? NETIF_RSP_OKAY : NETIF_RSP_ERROR;
     }
@@ -225,10 +230,12 @@ public class RingThroughputBenchmark {
             for (int k = 0; k < n; k++) {
                 long off = ring.consumeResponse();
                 short id = sring.get(Layouts.U16, off);
-                if (id != (short) s.expectedId++) {
-                    throw new AssertionError("response id " + id + ", expected " + (short) (s.expectedId - 1));
+                short status = sring.get(Layouts.U16, off + 2);
+                if (id != (short) s.expectedId++ || status != NETIF_RSP_OKAY) {
+                    throw new AssertionError("response id " + id + " status " + status + ", expected id "
+                            + (short) (s.expectedId - 1));
                 }
-                sum += sring.get(Layouts.U16, off + 2);
+                sum += id;
             }
             done += n;
             int free = ring.freeRequests();
@@ -236,7 +243,7 @@ public class RingThroughputBenchmark {
                 for (int k = 0; k < free; k++) {
                     int id = s.nextId++;
                     long off = ring.produceRequest();
-                    sring.set(Layouts.U32, off, id);                      // gref
+                    sring.set(Layouts.U32, off, gref(id));                // gref
                     sring.set(Layouts.U16, off + 4, (short) 0);           // offset
                     sring.set(Layouts.U16, off + 6, (short) 0);           // flags
                     sring.set(Layouts.U16, off + 8, (short) id);          // id
@@ -341,10 +348,11 @@ public class RingThroughputBenchmark {
             int n = 0;
             Slot rsp;
             while (done + n < BATCH && (rsp = s.responses.relaxedPoll()) != null) {
-                if (rsp.id != (short) s.expectedId++) {
-                    throw new AssertionError("response id " + rsp.id + ", expected " + (short) (s.expectedId - 1));
+                if (rsp.id != (short) s.expectedId++ || rsp.status != NETIF_RSP_OKAY) {
+                    throw new AssertionError("response id " + rsp.id + " status " + rsp.status + ", expected id "
+                            + (short) (s.expectedId - 1));
                 }
-                sum += rsp.status;
+                sum += rsp.id;
                 n++;
             }
             done += n;
@@ -354,7 +362,7 @@ public class RingThroughputBenchmark {
                 for (int k = 0; k < free; k++) {
                     int id = s.nextId++;
                     Slot slot = s.slots[id & (RING_SIZE - 1)]; // its previous request was answered and consumed
-                    slot.gref = id;
+                    slot.gref = gref(id);
                     slot.offset = 0;
                     slot.flags = 0;
                     slot.id = (short) id;
@@ -439,10 +447,12 @@ public class RingThroughputBenchmark {
         @Override
         public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
             short id = buffer.getShort(index);
-            if (id != (short) expectedId++) {
-                throw new AssertionError("response id " + id + ", expected " + (short) (expectedId - 1));
+            short status = buffer.getShort(index + 2);
+            if (id != (short) expectedId++ || status != NETIF_RSP_OKAY) {
+                throw new AssertionError("response id " + id + " status " + status + ", expected id "
+                        + (short) (expectedId - 1));
             }
-            sum += buffer.getShort(index + 2);
+            sum += id;
         }
 
         @TearDown(Level.Trial)
@@ -469,7 +479,7 @@ public class RingThroughputBenchmark {
                     if (index < 0) {
                         throw new AssertionError("request ring full with " + s.outstanding + " outstanding");
                     }
-                    buffer.putInt(index, id);
+                    buffer.putInt(index, gref(id));
                     buffer.putShort(index + 4, (short) 0);
                     buffer.putShort(index + 6, (short) 0);
                     buffer.putShort(index + 8, (short) id);
