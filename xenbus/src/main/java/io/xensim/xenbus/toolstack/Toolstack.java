@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -63,6 +65,12 @@ public final class Toolstack implements AutoCloseable {
     private record PendingRemoval(DeviceConfig device, long deadlineNs, CompletableFuture<Boolean> done) {
     }
 
+    /**
+     * With real threads nobody steps the domains, so a watchdog thread checks every wait four times per step
+     * timeout (libxl's own timeouts are timer-driven too); null in INVOKER mode, where the stepper checks.
+     */
+    private final ScheduledExecutorService watchdog;
+
     private Toolstack(Hypervisor hypervisor, ToolstackConfig config) {
         this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
         this.config = Objects.requireNonNull(config, "config");
@@ -77,6 +85,17 @@ public final class Toolstack implements AutoCloseable {
                 XenbusBus.backend(d0, kernel, config.xenbus()));
         domains.put(DOM0, dom0);
         hypervisor.addCleanupCheck(this::liveWatches);
+        if (hypervisor.threadingMode() == ThreadingMode.INVOKER) {
+            this.watchdog = null;
+        } else {
+            this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "xensim-toolstack-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+            long periodMs = Math.max(10, config.xenbus().stepTimeout().toMillis() / 4);
+            watchdog.scheduleAtFixedRate(this::checkTimeouts, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Starts a toolstack with default settings: dom0 (created if absent) and xenstored in it. */
@@ -427,6 +446,9 @@ public final class Toolstack implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
         for (ManagedDomain d : domains()) {
             if (d.domid() != DOM0) {
                 await(destroyDomain(d.domid()));
