@@ -58,6 +58,7 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     private String label = "xenstore socket";
     private final ArrayDeque<XsMessage> pending = new ArrayDeque<>();
     private int inFlight;
+    private boolean unframeable;
 
     // Written by xenstored's executor, drained on the event loop.
     private final ConcurrentLinkedQueue<XsMessage> outbox = new ConcurrentLinkedQueue<>();
@@ -110,10 +111,11 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof XsStreamMalformed(var reason)) {
-            // C handle_input(): "Client tried to feed us" a header it cannot frame; the connection is dropped.
+            // C handle_input(): "Client tried to feed us" a header it cannot frame; the connection is dropped. The
+            // requests framed before it are answered first, as C has processed them before it reads the bad header.
             log.warn("{}: malformed stream, closing the connection: {}", label, reason);
-            pending.clear();
-            ctx.close();
+            unframeable = true;
+            forward();
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -146,14 +148,24 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
         ctx.close();
     }
 
-    /** Hands waiting requests to xenstored while the in-flight limit allows; reads again only when none wait. */
+    /**
+     * Hands waiting requests to xenstored while the in-flight limit allows; reads again only when none wait. After
+     * an unframeable header, closes the channel once every earlier request has been answered and flushed.
+     */
     private void forward() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
         boolean writable = ctx.channel().isWritable();
-        while (writable && inFlight < maxInFlight && !pending.isEmpty() && ctx.channel().isActive()) {
+        while (writable && inFlight < maxInFlight && !pending.isEmpty()) {
             inFlight++;
             connection.receive(pending.poll());
         }
-        boolean wantRead = pending.isEmpty() && writable;
+        if (unframeable && inFlight == 0 && pending.isEmpty()) {
+            ctx.close();
+            return;
+        }
+        boolean wantRead = pending.isEmpty() && writable && !unframeable;
         if (ctx.channel().config().isAutoRead() != wantRead) {
             ctx.channel().config().setAutoRead(wantRead);
         }
