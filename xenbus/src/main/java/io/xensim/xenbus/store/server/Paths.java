@@ -26,9 +26,10 @@ final class Paths {
     }
 
     /**
-     * Starts with {@code /}; no trailing {@code /} except the root; no {@code //}; at most
-     * {@code XENSTORE_ABS_PATH_MAX} bytes, and at most {@code XENSTORE_REL_PATH_MAX} bytes after a
-     * {@code /local/domain/<domid>/} prefix; only {@code [A-Za-z0-9-/_@]}.
+     * C 4.17's {@code is_valid_nodename()}: starts with {@code /}; no trailing {@code /} except the root; no
+     * {@code //}; at most {@code XENSTORE_ABS_PATH_MAX} bytes; only {@code [A-Za-z0-9-/_@]}. (The per-domain
+     * {@code XENSTORE_REL_PATH_MAX} limit below {@code /local/domain/<domid>/}, the "path-max" quota, came with
+     * Xen 4.18.)
      */
     static boolean isValidNodename(String node) {
         if (!node.startsWith("/")) {
@@ -43,9 +44,6 @@ final class Paths {
         if (node.length() > XsdSockmsg.XENSTORE_ABS_PATH_MAX) {
             return false;
         }
-        if (node.length() > localOffset(node) + XsdSockmsg.XENSTORE_REL_PATH_MAX) {
-            return false;
-        }
         for (int i = 0; i < node.length(); i++) {
             char c = node.charAt(i);
             boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
@@ -55,23 +53,6 @@ final class Paths {
             }
         }
         return true;
-    }
-
-    /** C's {@code sscanf(node, "/local/domain/%5u/%n", ...)}: length of the prefix, or 0 if it does not match. */
-    private static int localOffset(String node) {
-        if (!node.startsWith(LOCAL_DOMAIN)) {
-            return 0;
-        }
-        int i = LOCAL_DOMAIN.length();
-        int digits = 0;
-        while (i < node.length() && digits < 5 && Character.isDigit(node.charAt(i)) && node.charAt(i) < 0x80) {
-            i++;
-            digits++;
-        }
-        if (digits == 0 || i >= node.length() || node.charAt(i) != '/') {
-            return 0;
-        }
-        return i + 1;
     }
 
     /** Parent path; {@code /} for top-level nodes. */

@@ -34,6 +34,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * xensim's xenstore daemon: the tree of nodes, their permissions, transactions, watches and quotas, answering
@@ -63,7 +65,7 @@ import java.util.function.Supplier;
  * ({@code XS_PERM_IGNORE}): every domid counts as existing.
  */
 public final class Xenstored {
-    private static final System.Logger LOG = System.getLogger(Xenstored.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Xenstored.class);
 
     /** {@code DOMID_SELF} (xen.h): IS_DOMAIN_INTRODUCED answers T for it. */
     static final int DOMID_SELF = 0x7FF0;
@@ -94,6 +96,9 @@ public final class Xenstored {
     private final Map<Integer, DomainState> domains = new HashMap<>();
     private List<XsPermission> introducePerms = List.of(XsPermission.none(0));
     private List<XsPermission> releasePerms = List.of(XsPermission.none(0));
+    /** Our own bugs caught at the boundary (a request answered EIO, a task that threw); tests expect zero. */
+    private final java.util.concurrent.atomic.AtomicInteger internalErrors =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /** Per-domain accounting and state (C {@code struct domain}). */
     private static final class DomainState {
@@ -239,6 +244,11 @@ public final class Xenstored {
         });
     }
 
+    /** How many times xenstored caught its own bug (a request answered EIO, a task that threw); should be 0. */
+    public int internalErrors() {
+        return internalErrors.get();
+    }
+
     // =====================================================================================================
     // Connection plumbing (called by XsConnection)
     // =====================================================================================================
@@ -248,7 +258,8 @@ public final class Xenstored {
             try {
                 task.run();
             } catch (RuntimeException | AssertionError e) {
-                LOG.log(System.Logger.Level.ERROR, "xenstored task failed", e);
+                internalErrors.incrementAndGet();
+                LOG.error("xenstored task failed", e);
             }
         });
     }
@@ -297,11 +308,11 @@ public final class Xenstored {
         deleteAllWatches(c);
         c.transactions.clear();
         if (reason != null) {
-            LOG.log(System.Logger.Level.INFO, "{0}: closed by xenstored: {1}", c, reason);
+            LOG.info("{}: closed by xenstored: {}", c, reason);
             try {
                 c.sink.close(reason);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, c + ": sink close failed", e);
+                LOG.warn("{}: sink close failed", c, e);
             }
         }
     }
@@ -313,7 +324,7 @@ public final class Xenstored {
         try {
             c.sink.send(m);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, c + ": sink failed, dropping the connection", e);
+            LOG.warn("{}: sink failed, dropping the connection", c, e);
             disconnect(c, "sink failed: " + e);
         }
     }
@@ -347,9 +358,10 @@ public final class Xenstored {
             dispatch(type, ctx);
         } catch (Failure f) {
             sendError(conn, req, f.error);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | AssertionError e) {
             // Our bug, not the client's: answer, keep serving, and say so loudly.
-            LOG.log(System.Logger.Level.ERROR, conn + ": internal error on " + req, e);
+            internalErrors.incrementAndGet();
+            LOG.error("{}: internal error on {}", conn, req, e);
             sendError(conn, req, EIO);
         }
     }
@@ -680,7 +692,7 @@ public final class Xenstored {
         }
         List<String> children = new ArrayList<>(parent.children());
         if (!children.remove(Paths.basename(name))) {
-            LOG.log(System.Logger.Level.ERROR, "corrupt store: {0} not listed in {1}", name, parentName);
+            LOG.error("corrupt store: {} not listed in {}", name, parentName);
             return;
         }
         writeNode(ctx, parentName, parent.withChildren(children, nextGeneration()));
@@ -689,7 +701,7 @@ public final class Xenstored {
     private void deleteSubtree(Ctx ctx, String node, String root) {
         NodeRecord rec = readNode(ctx, node);
         if (rec == null) {
-            LOG.log(System.Logger.Level.ERROR, "corrupt store: child {0} missing", node);
+            LOG.error("corrupt store: child {} missing", node);
             return;
         }
         for (String child : rec.children()) {
@@ -839,7 +851,7 @@ public final class Xenstored {
                 try {
                     hook.release(domid);
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "release hook failed for dom" + domid, e);
+                    LOG.warn("release hook failed for dom{}", domid, e);
                 }
             }
             fireSpecial(RELEASE_DOMAIN, false);
@@ -1053,7 +1065,7 @@ public final class Xenstored {
         for (int i = 1; i <= num; i++) {
             switch (XsPermission.parse(strings.get(i))) {
                 case Decoded.Ok<XsPermission>(var p) -> perms.add(p);
-                case Decoded.Malformed<XsPermission> m -> throw fail(EINVAL);
+                case Decoded.Malformed<XsPermission> _ -> throw fail(EINVAL);
             }
         }
         String path = strings.getFirst();
@@ -1371,7 +1383,7 @@ public final class Xenstored {
                 if (args.size() != 1) {
                     throw fail(EINVAL);
                 }
-                LOG.log(System.Logger.Level.INFO, "control: {0}", args.getFirst());
+                LOG.info("control: {}", args.getFirst());
                 ack(ctx, XsType.XS_CONTROL);
             }
             case "quota" -> controlQuota(ctx, args, false);

@@ -13,6 +13,13 @@ import java.util.List;
  * at their own API (the client does).
  */
 public final class XsPayloads {
+    /** {@code XS_WRITE_NONE}: legacy write-mode string of xs_wire.h (no current request payload uses it). */
+    public static final String XS_WRITE_NONE = "NONE";
+    /** {@code XS_WRITE_CREATE}. */
+    public static final String XS_WRITE_CREATE = "CREATE";
+    /** {@code XS_WRITE_CREATE_EXCL}. */
+    public static final String XS_WRITE_CREATE_EXCL = "CREATE|EXCL";
+
     /** The payload of every success reply without a specified payload: {@code "OK\0"}. */
     private static final byte[] OK = {'O', 'K', 0};
 

@@ -7,7 +7,7 @@ import java.util.Optional;
  *
  * <p>On the wire a type is a plain {@code uint32_t}; a peer may send any number, so {@link XsMessage} carries the
  * type as an {@code int} and {@link #fromCode(int)} answers empty for numbers this enum does not name (20, the
- * removed {@code XS_RESTRICT}, and everything from 23 up except {@code XS_INVALID}).
+ * removed {@code XS_RESTRICT}, and everything above 23 except {@code XS_INVALID}).
  *
  * <p>{@code XS_DEBUG} is a C alias of {@code XS_CONTROL}; it is the constant {@link #XS_DEBUG}.
  * {@code XS_TYPE_COUNT} and {@code XS_INVALID} are enumerators of the C enum but never valid message types
@@ -45,7 +45,7 @@ public enum XsType {
     /** {@code #define XS_DEBUG XS_CONTROL}. */
     public static final XsType XS_DEBUG = XS_CONTROL;
 
-    private static final XsType[] BY_CODE = new XsType[XS_TYPE_COUNT.code];
+    private static final XsType[] BY_CODE = new XsType[XS_TYPE_COUNT.code + 1];
 
     static {
         for (XsType type : values()) {

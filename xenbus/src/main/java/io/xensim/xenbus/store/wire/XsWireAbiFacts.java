@@ -32,6 +32,9 @@ public final class XsWireAbiFacts implements AbiFactSource {
         }
         facts.add(AbiFact.of("XS_WATCH_PATH", XsdSockmsg.XS_WATCH_PATH));
         facts.add(AbiFact.of("XS_WATCH_TOKEN", XsdSockmsg.XS_WATCH_TOKEN));
+        facts.add(AbiFact.of("XS_WRITE_NONE", XsPayloads.XS_WRITE_NONE));
+        facts.add(AbiFact.of("XS_WRITE_CREATE", XsPayloads.XS_WRITE_CREATE));
+        facts.add(AbiFact.of("XS_WRITE_CREATE_EXCL", XsPayloads.XS_WRITE_CREATE_EXCL));
         facts.add(AbiFact.of("XENSTORE_PAYLOAD_MAX", XsdSockmsg.XENSTORE_PAYLOAD_MAX));
         facts.add(AbiFact.of("XENSTORE_ABS_PATH_MAX", XsdSockmsg.XENSTORE_ABS_PATH_MAX));
         facts.add(AbiFact.of("XENSTORE_REL_PATH_MAX", XsdSockmsg.XENSTORE_REL_PATH_MAX));
