@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.xensim.xenbus.store.ManualExecutor;
 import io.xensim.xenbus.store.server.Xenstored;
 import io.xensim.xenbus.store.wire.XsError;
 import io.xensim.xenbus.store.wire.XsMessage;
