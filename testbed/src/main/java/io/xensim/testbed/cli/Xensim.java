@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 AbiCommand.class,
+                XenstoredCommand.class,
         })
 public final class Xensim implements Runnable {
     @CommandLine.Spec

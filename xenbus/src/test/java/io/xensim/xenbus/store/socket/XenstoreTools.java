@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -76,6 +77,7 @@ final class XenstoreTools {
                 err.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     }
 
+    /** Reads a stream to its end on a thread of its own (the common pool may have one thread on a small machine). */
     static CompletableFuture<String> slurp(InputStream in) {
         return CompletableFuture.supplyAsync(() -> {
             try (in) {
@@ -83,6 +85,6 @@ final class XenstoreTools {
             } catch (IOException e) {
                 return "<" + e + ">";
             }
-        });
+        }, Executors.newVirtualThreadPerTaskExecutor());
     }
 }
