@@ -13,6 +13,8 @@ import io.xensim.xenbus.store.wire.XsMessage;
 import io.xensim.xenbus.store.wire.XsType;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -179,16 +181,16 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
             outbox.clear();
             return;
         }
-        boolean wrote = false;
+        List<XsMessage> batch = new ArrayList<>();
         for (XsMessage m; (m = outbox.poll()) != null; ) {
             if (!m.is(XsType.XS_WATCH_EVENT)) {
                 inFlight--;
             }
-            ctx.write(m, ctx.voidPromise());
-            wrote = true;
+            batch.add(m);
         }
-        if (wrote) {
-            ctx.flush();
+        if (!batch.isEmpty()) {
+            // One buffer and one write for the whole batch of replies.
+            ctx.writeAndFlush(batch.size() == 1 ? batch.getFirst() : new XsMessageBatch(batch), ctx.voidPromise());
         }
         ChannelOutboundBuffer unwritten = ctx.channel().unsafe().outboundBuffer();
         if (unwritten != null && unwritten.totalPendingWriteBytes() > maxPendingOutputBytes) {

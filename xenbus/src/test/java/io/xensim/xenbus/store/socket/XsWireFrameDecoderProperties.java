@@ -84,4 +84,17 @@ class XsWireFrameDecoderProperties {
         assertThat(bytes).isEqualTo(XsdSockmsg.encode(message));
         assertThat(ch.finish()).isFalse();
     }
+
+    @Property(tries = 200)
+    void aBatchIsItsMessagesBackToBackInOneBuffer(@ForAll @Size(max = 10) List<@From("messages") XsMessage> batch) {
+        var ch = new EmbeddedChannel(XsWireEncoder.INSTANCE);
+        ch.writeOutbound(new XsMessageBatch(batch));
+        var expected = new ByteArrayOutputStream();
+        batch.forEach(m -> expected.writeBytes(XsdSockmsg.encode(m)));
+        io.netty.buffer.ByteBuf out = ch.readOutbound();
+        byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(out);
+        out.release();
+        assertThat(bytes).isEqualTo(expected.toByteArray());
+        assertThat(ch.finish()).isFalse();
+    }
 }
