@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 AbiCommand.class,
                 DemoCommand.class,
+                XenstoredCommand.class,
         })
 public final class Xensim implements Runnable {
     @CommandLine.Spec

@@ -56,7 +56,7 @@ public final class XsClient implements AutoCloseable {
     private final Executor callbacks;
     private final Duration timeout;
     private final int maxInFlight;
-    private final XsConnection connection;
+    private final XsClientTransport connection;
 
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, List<Registration>> watches = new ConcurrentHashMap<>();
@@ -74,11 +74,31 @@ public final class XsClient implements AutoCloseable {
     }
 
     private XsClient(Xenstored xenstored, ConnectionInfo info, Executor callbacks, Duration timeout) {
+        this(info, callbacks, timeout,
+                info.privileged() ? 256 : Math.max(1, xenstored.config().outstandingRequests() / 2),
+                sink -> XsClientTransport.of(xenstored.connect(info, sink)));
+    }
+
+    private XsClient(ConnectionInfo info, Executor callbacks, Duration timeout, int maxInFlight,
+            XsClientTransport.Connector connector) {
         this.info = Objects.requireNonNull(info, "info");
         this.callbacks = Objects.requireNonNull(callbacks, "callbacks");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.maxInFlight = info.privileged() ? 256 : Math.max(1, xenstored.config().outstandingRequests() / 2);
-        this.connection = xenstored.connect(info, new Sink());
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: >= 1)");
+        }
+        this.maxInFlight = maxInFlight;
+        this.connection = Objects.requireNonNull(connector.connect(new Sink()), "transport");
+    }
+
+    /**
+     * A client over another transport than an in-process {@link XsConnection}, such as a guest's xenstore ring
+     * ({@code io.xensim.xenbus.store.ring.XenstoreRingFrontend#client}); {@code info} describes who the peer
+     * serves the client as.
+     */
+    public static XsClient over(XsClientTransport.Connector connector, ConnectionInfo info, Executor callbacks,
+            Duration timeout, int maxInFlight) {
+        return new XsClient(info, callbacks, timeout, maxInFlight, connector);
     }
 
     /** Connects a client for {@code info}, delivering replies and watch events on {@code callbacks}. */
@@ -139,7 +159,7 @@ public final class XsClient implements AutoCloseable {
             pending.put(reqId, p);
             if (inFlight < maxInFlight) {
                 inFlight++;
-                connection.receive(p.request);
+                connection.send(p.request);
             } else {
                 waiting.add(p);
             }
@@ -533,7 +553,7 @@ public final class XsClient implements AutoCloseable {
             Pending next = waiting.poll();
             if (next != null && closedReason == null) {
                 inFlight++;
-                connection.receive(next.request);
+                connection.send(next.request);
             }
         }
     }

@@ -1,0 +1,235 @@
+package io.xensim.xenbus.store.socket;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.xensim.xenbus.store.server.ConnectionInfo;
+import io.xensim.xenbus.store.server.Xenstored;
+import io.xensim.xenbus.store.server.XsConnection;
+import io.xensim.xenbus.store.server.XsSink;
+import io.xensim.xenbus.store.wire.XsMessage;
+import io.xensim.xenbus.store.wire.XsType;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge between one socket channel and one {@link XsConnection} of {@link Xenstored}: framed requests from
+ * {@link XsWireFrameDecoder} go to the connection, and the connection's replies and watch events come back through
+ * its {@link XsSink} and are written to the channel. The connection acts as dom0 and is privileged, as every
+ * connection on C xenstored's socket is.
+ *
+ * <p><b>Backpressure.</b> At most {@code maxInFlight} requests are handed to xenstored before their replies have
+ * been written; further framed requests wait here and reading stops ({@code autoRead} off) until replies come back.
+ * Reading also stops while the channel is not writable (the client does not read its replies). So a flooding
+ * client holds at most one read's worth of requests in memory and never trips xenstored's queue guard. Output that a
+ * client leaves unread beyond {@code maxPendingOutputBytes} (watch events other clients trigger) closes that
+ * connection, as C xenstored eventually drops a connection that does not take its watch events.
+ *
+ * <p>A stream that cannot be framed ({@link XsStreamMalformed}: {@code len} above {@code XENSTORE_PAYLOAD_MAX})
+ * closes just this connection, as C xenstored's {@code handle_input()} does.
+ *
+ * <p><b>Threading:</b> one instance per channel. Its state is confined to the channel's event loop, except the
+ * sink, which xenstored calls on its own executor: the sink queues messages in a concurrent outbox and schedules one
+ * flush task on the event loop per batch (a flag cleared before the drain, so a message added concurrently either is
+ * drained by the running task or schedules the next one).
+ */
+public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(XenstoredChannelHandler.class);
+
+    /** Requests handed to xenstored and not yet answered, per connection, before reading stops. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 128;
+    /** Unread output a client may leave queued before its connection is dropped. */
+    public static final long DEFAULT_MAX_PENDING_OUTPUT_BYTES = 16L << 20;
+
+    private final Xenstored xenstored;
+    private final int maxInFlight;
+    private final long maxPendingOutputBytes;
+
+    // Confined to the event loop.
+    private ChannelHandlerContext ctx;
+    private XsConnection connection;
+    private String label = "xenstore socket";
+    private final ArrayDeque<XsMessage> pending = new ArrayDeque<>();
+    private int inFlight;
+    private boolean unframeable;
+
+    // Written by xenstored's executor, drained on the event loop.
+    private final ConcurrentLinkedQueue<XsMessage> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+
+    public XenstoredChannelHandler(Xenstored xenstored) {
+        this(xenstored, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PENDING_OUTPUT_BYTES);
+    }
+
+    public XenstoredChannelHandler(Xenstored xenstored, int maxInFlight, long maxPendingOutputBytes) {
+        this.xenstored = Objects.requireNonNull(xenstored, "xenstored");
+        if (maxInFlight < 1 || maxInFlight > xenstored.config().maxQueuedRequests()) {
+            throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: 1.."
+                    + xenstored.config().maxQueuedRequests() + ", xenstored's maxQueuedRequests)");
+        }
+        if (maxPendingOutputBytes < 1) {
+            throw new IllegalArgumentException("maxPendingOutputBytes: " + maxPendingOutputBytes
+                    + " (expected: >= 1)");
+        }
+        this.maxInFlight = maxInFlight;
+        this.maxPendingOutputBytes = maxPendingOutputBytes;
+    }
+
+    /** The xenstored connection of this channel, once active (null before). Event loop only. */
+    public XsConnection connection() {
+        return connection;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        label = describe(ctx);
+        connection = xenstored.connect(ConnectionInfo.dom0(label), new Sink());
+        log.debug("{}: connected", label);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof XsMessage request) {
+            pending.add(request);
+            forward();
+        } else {
+            ReferenceCountUtil.release(msg);
+            throw new IllegalStateException("msg: " + msg.getClass().getName()
+                    + " (expected: XsMessage from XsWireFrameDecoder)");
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof XsStreamMalformed(var reason)) {
+            // C handle_input(): "Client tried to feed us" a header it cannot frame; the connection is dropped. The
+            // requests framed before it are answered first, as C has processed them before it reads the bad header.
+            log.warn("{}: malformed stream, closing the connection: {}", label, reason);
+            unframeable = true;
+            forward();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        forward();
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (connection != null) {
+            connection.close();
+        }
+        pending.clear();
+        outbox.clear();
+        log.debug("{}: disconnected", label);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("{}: I/O error, closing: {}", label, cause.toString());
+        } else {
+            log.warn("{}: closing after an unexpected error", label, cause);
+        }
+        ctx.close();
+    }
+
+    /**
+     * Hands waiting requests to xenstored while the in-flight limit allows; reads again only when none wait. After
+     * an unframeable header, closes the channel once every earlier request has been answered and flushed.
+     */
+    private void forward() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        boolean writable = ctx.channel().isWritable();
+        while (writable && inFlight < maxInFlight && !pending.isEmpty()) {
+            inFlight++;
+            connection.receive(pending.poll());
+        }
+        if (unframeable && inFlight == 0 && pending.isEmpty()) {
+            ctx.close();
+            return;
+        }
+        boolean wantRead = pending.isEmpty() && writable && !unframeable;
+        if (ctx.channel().config().isAutoRead() != wantRead) {
+            ctx.channel().config().setAutoRead(wantRead);
+        }
+    }
+
+    /* Event loop. Every request gets exactly one reply (an answer or XS_ERROR) and a reply is never an
+     * XS_WATCH_EVENT, so counting non-event messages counts answered requests. */
+    private void flushOutbox() {
+        flushScheduled.set(false);
+        if (!ctx.channel().isActive()) {
+            outbox.clear();
+            return;
+        }
+        List<XsMessage> batch = new ArrayList<>();
+        for (XsMessage m; (m = outbox.poll()) != null; ) {
+            if (!m.is(XsType.XS_WATCH_EVENT)) {
+                inFlight--;
+            }
+            batch.add(m);
+        }
+        if (!batch.isEmpty()) {
+            // One buffer and one write for the whole batch of replies.
+            ctx.writeAndFlush(batch.size() == 1 ? batch.getFirst() : new XsMessageBatch(batch), ctx.voidPromise());
+        }
+        ChannelOutboundBuffer unwritten = ctx.channel().unsafe().outboundBuffer();
+        if (unwritten != null && unwritten.totalPendingWriteBytes() > maxPendingOutputBytes) {
+            log.warn("{}: client leaves more than {} bytes unread, closing the connection", label,
+                    maxPendingOutputBytes);
+            ctx.close();
+            return;
+        }
+        forward();
+    }
+
+    private static String describe(ChannelHandlerContext ctx) {
+        String who = "socket " + ctx.channel().id().asShortText();
+        if (ctx.channel() instanceof EpollDomainSocketChannel unix) {
+            try {
+                who += " pid " + unix.peerCredentials().pid();
+            } catch (IOException e) {
+                // Credentials are for logs only.
+            }
+        }
+        return who;
+    }
+
+    /** xenstored's view of the channel. Called on xenstored's executor; never blocks. */
+    private final class Sink implements XsSink {
+        @Override
+        public void send(XsMessage message) {
+            outbox.add(message);
+            if (flushScheduled.compareAndSet(false, true)) {
+                ctx.executor().execute(XenstoredChannelHandler.this::flushOutbox);
+            }
+        }
+
+        @Override
+        public void close(String reason) {
+            ctx.executor().execute(() -> {
+                log.info("{}: closed by xenstored: {}", label, reason);
+                ctx.close();
+            });
+        }
+    }
+}

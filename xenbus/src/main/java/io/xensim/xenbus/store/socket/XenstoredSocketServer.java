@@ -1,0 +1,181 @@
+package io.xensim.xenbus.store.socket;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.xensim.xenbus.store.server.Xenstored;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * xenstored's Unix domain socket ({@code /var/run/xenstored/socket} in Xen; {@code XENSTORED_PATH} for the
+ * clients), served with Netty's native epoll transport. Every accepted socket becomes one privileged dom0
+ * connection of {@link Xenstored}, with the pipeline {@link XsWireFrameDecoder} → {@link XsWireEncoder} →
+ * {@link XenstoredChannelHandler}.
+ *
+ * <p>Starting refuses a path where another server is listening or that is not a socket, and replaces a stale
+ * socket file (one nobody listens on, left by a killed server). {@link #close()} stops accepting, closes every
+ * client connection (xenstored drops their watches and transactions) and removes the socket file.
+ *
+ * <p><b>Threading:</b> {@link #start} and {@link #close} may be called from any thread; I/O runs on the epoll event
+ * loops. Xenstored may run on one of those loops ({@code new Xenstored(group.next())}, one thread doing all the
+ * work as C xenstored does) or on its own executor; replies are handed to each channel's loop either way.
+ *
+ * <p><b>Reference:</b> C xenstored's socket handling in {@code xenstored_core.c} (connections from the socket are
+ * privileged and act as dom0; a connection that sends an unframeable header is dropped).
+ */
+public final class XenstoredSocketServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(XenstoredSocketServer.class);
+    /** {@code S_IFMT} and {@code S_IFSOCK} of {@code stat(2)}. */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+
+    private final Path socketPath;
+    private final Channel serverChannel;
+    private final ChannelGroup clients;
+    private final EventLoopGroup ownedGroup;
+    private volatile boolean closed;
+
+    private XenstoredSocketServer(Path socketPath, Channel serverChannel, ChannelGroup clients,
+            EventLoopGroup ownedGroup) {
+        this.socketPath = socketPath;
+        this.serverChannel = serverChannel;
+        this.clients = clients;
+        this.ownedGroup = ownedGroup;
+    }
+
+    /** An epoll event loop group of {@code threads} threads named {@code xenstored-io-N}. */
+    public static MultiThreadIoEventLoopGroup newEventLoopGroup(int threads) {
+        Epoll.ensureAvailability();
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("xenstored-io", true),
+                EpollIoHandler.newFactory());
+    }
+
+    /** Serves {@code xenstored} on {@code socketPath} with a one-thread event loop group of its own. */
+    public static XenstoredSocketServer start(Xenstored xenstored, Path socketPath) throws IOException {
+        var group = newEventLoopGroup(1);
+        try {
+            return start(xenstored, socketPath, group, group);
+        } catch (IOException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** Serves {@code xenstored} on {@code socketPath} with the caller's epoll group, which {@link #close} leaves running. */
+    public static XenstoredSocketServer start(Xenstored xenstored, Path socketPath, EventLoopGroup group)
+            throws IOException {
+        return start(xenstored, socketPath, group, null);
+    }
+
+    private static XenstoredSocketServer start(Xenstored xenstored, Path socketPath, EventLoopGroup group,
+            EventLoopGroup owned) throws IOException {
+        Objects.requireNonNull(xenstored, "xenstored");
+        Path path = socketPath.toAbsolutePath();
+        clearStaleSocket(path);
+        Files.createDirectories(path.getParent());
+        ChannelGroup clients = new DefaultChannelGroup("xenstored-clients", GlobalEventExecutor.INSTANCE);
+        var bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(EpollServerDomainSocketChannel.class)
+                .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
+                    @Override
+                    protected void initChannel(EpollDomainSocketChannel ch) {
+                        clients.add(ch);
+                        ch.pipeline().addLast("frame", new XsWireFrameDecoder())
+                                .addLast("encode", XsWireEncoder.INSTANCE)
+                                .addLast("xenstored", new XenstoredChannelHandler(xenstored));
+                    }
+                });
+        Channel server;
+        try {
+            server = bootstrap.bind(new DomainSocketAddress(path.toString())).sync().channel();
+        } catch (Exception e) {
+            throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
+        }
+        log.info("xenstored listening on {}", path);
+        return new XenstoredSocketServer(path, server, clients, owned);
+    }
+
+    /**
+     * A socket file with no listener behind it is stale: a server that died without cleaning up left it. Anything
+     * else at the path is refused rather than deleted.
+     */
+    private static void clearStaleSocket(Path path) throws IOException {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if ((mode & S_IFMT) != S_IFSOCK) {
+            throw new IOException(path + " exists and is not a socket");
+        }
+        try (var probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+        } catch (ConnectException e) {
+            log.info("replacing stale socket {}", path);
+            Files.deleteIfExists(path);
+            return;
+        } catch (SocketException e) {
+            throw new IOException("cannot probe " + path + ": " + e.getMessage(), e);
+        }
+        throw new IOException(path + " is in use: another server is listening on it");
+    }
+
+    public Path socketPath() {
+        return socketPath;
+    }
+
+    /** Client connections currently open. */
+    public int openConnections() {
+        return clients.size();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops accepting, closes every client connection and removes the socket file. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        serverChannel.close().awaitUninterruptibly();
+        clients.close().awaitUninterruptibly();
+        try {
+            Files.deleteIfExists(socketPath);
+        } catch (IOException e) {
+            log.warn("cannot remove {}: {}", socketPath, e.toString());
+        }
+        if (ownedGroup != null) {
+            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+        log.info("xenstored stopped listening on {}", socketPath);
+    }
+}
