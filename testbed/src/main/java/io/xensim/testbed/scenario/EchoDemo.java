@@ -45,7 +45,7 @@ public final class EchoDemo {
     private final String guestXenstoreName;
 
     public EchoDemo() {
-        this(GuestXenstore.IN_PROCESS, "in-process connection");
+        this(GuestXenstore.RING, "its own xenstore ring (a page of its memory granted as ref 1, and an event channel)");
     }
 
     public EchoDemo(GuestXenstore guestXenstore, String guestXenstoreName) {

@@ -9,6 +9,7 @@ import io.xensim.xenbus.bus.XenbusBus;
 import io.xensim.xenbus.bus.XenbusPaths;
 import io.xensim.xenbus.bus.XenbusState;
 import io.xensim.xenbus.store.client.XsClient;
+import io.xensim.xenbus.store.ring.XenstoreRingServer;
 import io.xensim.xenbus.store.server.ConnectionInfo;
 import io.xensim.xenbus.store.server.Xenstored;
 import io.xensim.xenbus.store.wire.XsPermission;
@@ -55,6 +56,7 @@ public final class Toolstack implements AutoCloseable {
     private final Hypervisor hypervisor;
     private final ToolstackConfig config;
     private final Xenstored xenstored;
+    private final XenstoreRingServer ringServer;
     private final TracedXs libxl;
     private final ManagedDomain dom0;
     private final Map<Integer, ManagedDomain> domains = new ConcurrentHashMap<>();
@@ -77,6 +79,7 @@ public final class Toolstack implements AutoCloseable {
         Domain d0 = hypervisor.domain(DOM0).orElseGet(() ->
                 hypervisor.createDomain(DomainConfig.of(DOM0, "Domain-0", config.dom0MemoryMiB())));
         this.xenstored = new Xenstored(d0.executor(), config.xenstored());
+        this.ringServer = XenstoreRingServer.install(d0, xenstored);
         this.libxl = new TracedXs(XsClient.connect(xenstored, ConnectionInfo.dom0("libxl"), d0.executor()),
                 hypervisor, DOM0);
         TracedXs kernel = new TracedXs(XsClient.connect(xenstored, ConnectionInfo.dom0("dom0 xenbus"),
@@ -116,6 +119,11 @@ public final class Toolstack implements AutoCloseable {
 
     public ToolstackConfig config() {
         return config;
+    }
+
+    /** xenstored's side of the guests' xenstore rings (its domain introducer). */
+    public XenstoreRingServer ringServer() {
+        return ringServer;
     }
 
     public Xenstored xenstored() {
@@ -458,6 +466,7 @@ public final class Toolstack implements AutoCloseable {
         if (hypervisor.threadingMode() == ThreadingMode.INVOKER) {
             hypervisor.runUntilIdle();
         }
+        ringServer.close();
         dom0.xs().close();
         libxl.close();
         if (hypervisor.threadingMode() == ThreadingMode.INVOKER) {

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param xenbus        handshake timeouts of every domain's buses; also how long an unplug waits for the backend
  *                      to reach Closed before the directories are removed anyway (libxl's
  *                      {@code LIBXL_DESTROY_TIMEOUT})
- * @param guestXenstore how a guest reaches xenstore ({@link GuestXenstore#IN_PROCESS} or its xenstore ring)
+ * @param guestXenstore how a guest reaches xenstore (its xenstore ring, {@link GuestXenstore#RING}, by default; or {@link GuestXenstore#IN_PROCESS})
  * @param dom0MemoryMiB memory of dom0
  */
 public record ToolstackConfig(XenstoredConfig xenstored, XenbusConfig xenbus, GuestXenstore guestXenstore,
@@ -26,7 +26,7 @@ public record ToolstackConfig(XenstoredConfig xenstored, XenbusConfig xenbus, Gu
     }
 
     public static ToolstackConfig defaults() {
-        return new ToolstackConfig(XenstoredConfig.defaults(), XenbusConfig.defaults(), GuestXenstore.IN_PROCESS, 64);
+        return new ToolstackConfig(XenstoredConfig.defaults(), XenbusConfig.defaults(), GuestXenstore.RING, 64);
     }
 
     public ToolstackConfig withXenbus(XenbusConfig v) {
