@@ -444,36 +444,32 @@ public final class Xenstored {
     }
 
     private void writeNode(Ctx ctx, String name, NodeRecord rec) {
-        Transaction tx = ctx.tx;
-        if (tx == null) {
+        if (ctx.tx == null) {
             putGlobal(name, rec);
             return;
         }
-        Transaction.Accessed a = tx.accessed.get(name);
-        if (a == null) {
-            touchCheck(ctx);
-            a = new Transaction.Accessed(rec, NodeRecord.NO_GENERATION, false, null);
-            tx.accessed.put(name, a);
-        }
-        a.node = rec;
-        a.modified = true;
+        modifiedInTransaction(ctx, name).node = rec;
     }
 
     private void deleteNode(Ctx ctx, String name) {
         nextGeneration();
-        Transaction tx = ctx.tx;
-        if (tx == null) {
+        if (ctx.tx == null) {
             removeGlobal(name);
             return;
         }
-        Transaction.Accessed a = tx.accessed.get(name);
+        modifiedInTransaction(ctx, name).node = null;
+    }
+
+    /** The transaction's record of {@code name}, created on first touch (within the quota), marked modified. */
+    private Transaction.Accessed modifiedInTransaction(Ctx ctx, String name) {
+        Transaction.Accessed a = ctx.tx.accessed.get(name);
         if (a == null) {
             touchCheck(ctx);
             a = new Transaction.Accessed(null, NodeRecord.NO_GENERATION, false, null);
-            tx.accessed.put(name, a);
+            ctx.tx.accessed.put(name, a);
         }
-        a.node = null;
         a.modified = true;
+        return a;
     }
 
     /** Committed write, with the owner's node count and memory kept in step (C {@code do_tdb_write()}). */
