@@ -8,6 +8,7 @@ import static io.xensim.xenbus.bus.XenbusState.INIT_WAIT;
 import static io.xensim.xenbus.bus.XenbusState.UNKNOWN;
 
 import io.xensim.xenbus.Decoded;
+import io.xensim.xenbus.XenErrno;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -152,7 +153,7 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
             }
             for (String required : frontendTransportKeys()) {
                 if (values.get(required).isEmpty()) {
-                    device.fatal("missing key " + device.otherendPath() + "/" + required);
+                    device.fatal(XenErrno.XEN_ENOENT, "missing key " + device.otherendPath() + "/" + required);
                     return CompletableFuture.completedFuture(null);
                 }
             }

@@ -2,6 +2,7 @@ package io.xensim.xenbus.bus;
 
 import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.Domain;
+import io.xensim.xenbus.XenErrno;
 import io.xensim.xenbus.grant.GnttabStatus;
 import io.xensim.xenbus.grant.GrantEntryV1;
 import io.xensim.xenbus.grant.MapResult;
@@ -41,6 +42,9 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Reference:</b> Linux drivers/xen/xenbus/xenbus_client.c and xenbus_probe.c.
  */
 public final class XenbusDevice {
+    /** Error values are cut to fit a guest's node-size quota (C xenstored's default is 2048 bytes). */
+    static final int MAX_ERROR_VALUE = 1024;
+
     /** Which end of the device this is. */
     public enum End {
         FRONTEND, BACKEND;
@@ -247,17 +251,37 @@ public final class XenbusDevice {
                 + from.successors().stream().map(XenbusState::shortName).toList() + ")");
     }
 
-    /**
-     * {@code xenbus_dev_fatal()}: records {@code message} and switches to Closing, so that the other end follows
-     * to Closed. Does nothing more if the device is already Closing or Closed.
-     */
+    /** {@code xenbus_dev_fatal()} with {@code EIO}: see {@link #fatal(int, String)}. */
     public void fatal(String message) {
+        fatal(XenErrno.XEN_EIO, message);
+    }
+
+    /**
+     * {@code xenbus_dev_fatal()}: records the error in xenstore as Linux's {@code xenbus_va_dev_error} does — the
+     * value {@code "<errno> <message>"} at {@code error/<nodename>/error} under this domain's home, where the
+     * toolstack and a tester can read why the device failed — and switches to Closing, so that the other end
+     * follows to Closed. Switches nothing more if the device is already Closing or Closed.
+     */
+    public void fatal(int errno, String message) {
         assertInExecutor();
         fatalError = message;
         trace(TraceEvent.Kind.INFO, "fatal: " + message);
+        String value = Math.abs(errno) + " " + message;
+        if (value.length() > MAX_ERROR_VALUE) {
+            value = value.substring(0, MAX_ERROR_VALUE);
+        }
+        // Best effort, as in Linux: failing to record the error must not stop the device from closing.
+        xs().write(errorNode(), value).exceptionally(err -> null);
         if (state != XenbusState.CLOSING && state != XenbusState.CLOSED && state.canSwitchTo(XenbusState.CLOSING)) {
             switchState(XenbusState.CLOSING, "fatal error").exceptionally(err -> null);
         }
+    }
+
+    /** Where {@link #fatal} records the error: {@code /local/domain/<domid>/error/<nodename relative>/error}. */
+    public String errorNode() {
+        String home = XenbusPaths.domainPath(domid()) + "/";
+        String relative = nodename.startsWith(home) ? nodename.substring(home.length()) : nodename.substring(1);
+        return home + "error/" + relative + "/error";
     }
 
     // ------------------------------------------------------------------------------------------ keys

@@ -224,6 +224,10 @@ class XenbusLifecycleTest {
                 .contains("map of dom2 refs [4000]").contains("GNTST_"));
         assertThat(back.heldResources()).isZero();
         assertThat(fx.hv.uncaughtErrors()).isEmpty();
+        // As Linux's xenbus_dev_fatal, the reason is recorded under dom0's error/ directory for the toolstack.
+        assertThat(back.errorNode()).isEqualTo("/local/domain/0/error/backend/echo/2/0/error");
+        assertThat(fx.toolstack.await(fx.toolstack.xs().readOptional(back.errorNode())))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("5 ").contains("map of dom2 refs [4000]"));
         // The other guest's device is untouched.
         assertThat(fx.onDomain(guest, () -> fx.echoFront(guest, 0).echo(3))).isCompletedWithValue(3L);
     }
