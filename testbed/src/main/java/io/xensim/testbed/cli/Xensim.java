@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 AbiCommand.class,
+                BenchCommand.class,
                 DemoCommand.class,
                 XenstoredCommand.class,
         })
