@@ -184,6 +184,14 @@ public final class Xenstored {
         return conn;
     }
 
+    /**
+     * The executor all store work runs on, as given to the constructor. A transport whose own thread is this
+     * executor (a Netty channel on the event loop xenstored runs on) may keep its hand-off state thread-confined.
+     */
+    public Executor executor() {
+        return executor;
+    }
+
     /** Sets (or clears, with null) the hook that attaches guests' rings on {@code XS_INTRODUCE}. */
     public void setDomainIntroducer(DomainIntroducer introducer) {
         this.introducer = introducer;

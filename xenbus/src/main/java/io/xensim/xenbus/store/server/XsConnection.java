@@ -108,7 +108,8 @@ public final class XsConnection {
     }
 
     private void scheduleDrain() {
-        if (drainScheduled.compareAndSet(false, true)) {
+        // Read first: while a drain is pending (most requests of a batch), no locked instruction is needed.
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             xenstored.execute(this::drain);
         }
     }
