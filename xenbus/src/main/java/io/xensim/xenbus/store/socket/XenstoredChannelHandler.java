@@ -67,8 +67,10 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     /** True when xenstored's executor is this channel's event loop: the sink then runs on the loop. */
     private boolean sameLoop;
     // Used only when sameLoop: the sink's outbox and its flush flag, confined to the event loop.
-    private List<XsMessage> localOutbox = new ArrayList<>();
+    private final ArrayList<XsMessage> localOutbox = new ArrayList<>();
     private boolean localFlushScheduled;
+    /** The batch being written; reused (XsMessageBatch copies it), so it keeps its capacity. Event loop only. */
+    private final ArrayList<XsMessage> batch = new ArrayList<>();
 
     // Used only when !sameLoop: written by xenstored's executor, drained on the event loop.
     private final ConcurrentLinkedQueue<XsMessage> outbox = new ConcurrentLinkedQueue<>();
@@ -186,19 +188,18 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     /* Event loop. Every request gets exactly one reply (an answer or XS_ERROR) and a reply is never an
      * XS_WATCH_EVENT, so counting non-event messages counts answered requests. */
     private void flushOutbox() {
-        List<XsMessage> batch;
         if (sameLoop) {
             localFlushScheduled = false;
-            batch = localOutbox;
-            localOutbox = new ArrayList<>();
+            batch.addAll(localOutbox);
+            localOutbox.clear();
         } else {
             flushScheduled.set(false);
-            batch = new ArrayList<>();
             for (XsMessage m; (m = outbox.poll()) != null; ) {
                 batch.add(m);
             }
         }
         if (!ctx.channel().isActive()) {
+            batch.clear();
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -208,7 +209,9 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
         }
         if (!batch.isEmpty()) {
             // One buffer and one write for the whole batch of replies.
-            ctx.writeAndFlush(batch.size() == 1 ? batch.getFirst() : new XsMessageBatch(batch), ctx.voidPromise());
+            Object out = batch.size() == 1 ? batch.getFirst() : new XsMessageBatch(batch);
+            batch.clear();
+            ctx.writeAndFlush(out, ctx.voidPromise());
         }
         ChannelOutboundBuffer unwritten = ctx.channel().unsafe().outboundBuffer();
         if (unwritten != null && unwritten.totalPendingWriteBytes() > maxPendingOutputBytes) {
