@@ -32,8 +32,8 @@ record NodeRecord(byte[] data, List<XsPermission> perms, List<String> children, 
     /** Bytes of the NUL-separated child list ({@code node->childlen}). */
     int childLen() {
         int n = 0;
-        for (String c : children) {
-            n += c.length() + 1;
+        for (int i = 0; i < children.size(); i++) {
+            n += children.get(i).length() + 1;
         }
         return n;
     }

@@ -32,27 +32,25 @@ final class Paths {
      * Xen 4.18.)
      */
     static boolean isValidNodename(String node) {
-        if (!node.startsWith("/")) {
+        // One pass over the characters; every rule only rejects, so the order of the checks does not matter.
+        int len = node.length();
+        if (len == 0 || len > XsdSockmsg.XENSTORE_ABS_PATH_MAX || node.charAt(0) != '/') {
             return false;
         }
-        if (node.endsWith("/") && !node.equals("/")) {
-            return false;
-        }
-        if (node.contains("//")) {
-            return false;
-        }
-        if (node.length() > XsdSockmsg.XENSTORE_ABS_PATH_MAX) {
-            return false;
-        }
-        for (int i = 0; i < node.length(); i++) {
+        char prev = 0;
+        for (int i = 0; i < len; i++) {
             char c = node.charAt(i);
-            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '/' || c == '_' || c == '@';
-            if (!ok) {
+            if (c == '/') {
+                if (prev == '/') {
+                    return false;   // "//"
+                }
+            } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
+                    || c == '-' || c == '_' || c == '@')) {
                 return false;
             }
+            prev = c;
         }
-        return true;
+        return prev != '/' || len == 1;   // no trailing '/' except the root itself
     }
 
     /** Parent path; {@code /} for top-level nodes. */

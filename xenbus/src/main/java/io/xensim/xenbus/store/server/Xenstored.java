@@ -84,6 +84,21 @@ public final class Xenstored {
     private static final Set<XsType> PRIVILEGED_ONLY = EnumSet.of(XsType.XS_CONTROL, XsType.XS_INTRODUCE,
             XsType.XS_RELEASE, XsType.XS_IS_DOMAIN_INTRODUCED, XsType.XS_RESUME, XsType.XS_SET_TARGET);
 
+    /**
+     * The types a client may send, by wire number; null for the rest (unnamed numbers, {@code XS_WATCH_EVENT},
+     * {@code XS_ERROR}, {@code XS_TYPE_COUNT}, {@code XS_INVALID}), which are ENOSYS. An array rather than
+     * {@link XsType#fromCode}, whose {@code Optional} would be allocated per request.
+     */
+    private static final XsType[] REQUEST_TYPES = new XsType[XsType.XS_TYPE_COUNT.code()];
+
+    static {
+        for (XsType t : XsType.values()) {
+            if (t.isMessageType() && t != XsType.XS_WATCH_EVENT && t != XsType.XS_ERROR) {
+                REQUEST_TYPES[t.code()] = t;
+            }
+        }
+    }
+
     private final Executor executor;
     private volatile XenstoredConfig config;
     private volatile DomainIntroducer introducer;
@@ -167,6 +182,14 @@ public final class Xenstored {
         var conn = new XsConnection(this, info, sink);
         execute(() -> register(conn));
         return conn;
+    }
+
+    /**
+     * The executor all store work runs on, as given to the constructor. A transport whose own thread is this
+     * executor (a Netty channel on the event loop xenstored runs on) may keep its hand-off state thread-confined.
+     */
+    public Executor executor() {
+        return executor;
     }
 
     /** Sets (or clears, with null) the hook that attaches guests' rings on {@code XS_INTRODUCE}. */
@@ -335,12 +358,13 @@ public final class Xenstored {
 
     void process(XsConnection conn, XsMessage req) {
         register(conn);
-        XsType type = XsType.fromCode(req.type()).orElse(null);
-        if (type == null || !type.isMessageType() || type == XsType.XS_WATCH_EVENT || type == XsType.XS_ERROR) {
+        int code = req.type();
+        XsType type = code >= 0 && code < REQUEST_TYPES.length ? REQUEST_TYPES[code] : null;
+        if (type == null) {
             sendError(conn, req, ENOSYS);
             return;
         }
-        if (PRIVILEGED_ONLY.contains(type) && !conn.info().privileged()) {
+        if (!conn.info().privileged() && PRIVILEGED_ONLY.contains(type)) {
             sendError(conn, req, EACCES);
             return;
         }
@@ -517,12 +541,24 @@ public final class Xenstored {
             return;
         }
         for (var e : deltaByOwner.entrySet()) {
-            if (domidUnprivileged(e.getKey())) {
-                DomainState d = domains.get(e.getKey());
-                long current = d == null ? 0 : d.memory;
-                if (current + e.getValue() >= config.memoryPerDomain()) {
-                    throw fail(ENOMEM);
-                }
+            checkOwnerMemory(e.getKey(), e.getValue());
+        }
+    }
+
+    /** {@link #checkMemory(Ctx, Map)} for a change charged to one owner (no map to build per request). */
+    private void checkMemory(Ctx ctx, int owner, long delta) {
+        if (ctx.tx != null || config.memoryPerDomain() == 0) {
+            return;
+        }
+        checkOwnerMemory(owner, delta);
+    }
+
+    private void checkOwnerMemory(int owner, long delta) {
+        if (domidUnprivileged(owner)) {
+            DomainState d = domains.get(owner);
+            long current = d == null ? 0 : d.memory;
+            if (current + delta >= config.memoryPerDomain()) {
+                throw fail(ENOMEM);
             }
         }
     }
@@ -737,7 +773,11 @@ public final class Xenstored {
     }
 
     private void fireGlobal(String name, NodeRecord node, boolean exact, List<XsPermission> oldPerms) {
-        for (XsConnection c : List.copyOf(connections)) {
+        XsConnection[] watchers = watchers();
+        if (watchers == null) {
+            return;   // no watch anywhere: nothing to match (most writes of a benchmark or a boot)
+        }
+        for (XsConnection c : watchers) {
             if (!watchPermitted(c, name, node, oldPerms)) {
                 continue;
             }
@@ -745,9 +785,38 @@ public final class Xenstored {
         }
     }
 
+    /**
+     * The connections with at least one watch, in connection order, or null if there are none. A snapshot, because
+     * sending an event may disconnect a connection whose sink fails; a connection without watches gets no event, so
+     * leaving it out changes nothing.
+     */
+    private XsConnection[] watchers() {
+        int n = 0;
+        for (XsConnection c : connections) {
+            if (!c.watches.isEmpty()) {
+                n++;
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        XsConnection[] out = new XsConnection[n];
+        int i = 0;
+        for (XsConnection c : connections) {
+            if (!c.watches.isEmpty()) {
+                out[i++] = c;
+            }
+        }
+        return out;
+    }
+
     /** {@code @introduceDomain} and {@code @releaseDomain} events go only to connections the special node admits. */
     private void fireSpecial(String name, boolean exact) {
-        for (XsConnection c : List.copyOf(connections)) {
+        XsConnection[] watchers = watchers();
+        if (watchers == null) {
+            return;
+        }
+        for (XsConnection c : watchers) {
             if ((permFor(c, specialPerms(name)) & PERM_READ) != 0) {
                 sendMatching(c, name, exact);
             }
@@ -755,7 +824,11 @@ public final class Xenstored {
     }
 
     private void sendMatching(XsConnection c, String name, boolean exact) {
-        for (Watch w : List.copyOf(c.watches)) {
+        // By index, not by iterator: a sink failing inside sendEvent disconnects c and clears its watches, which
+        // ends the loop (the events it would have sent after that go nowhere anyway).
+        List<Watch> watches = c.watches;
+        for (int i = 0; i < watches.size(); i++) {
+            Watch w = watches.get(i);
             boolean match = exact ? name.equals(w.path()) : Paths.isChild(name, w.path());
             if (match) {
                 sendEvent(c, w.eventPath(name), w.token());
@@ -992,10 +1065,12 @@ public final class Xenstored {
         if (node == null) {
             node = createNode(ctx, name, data);
         } else {
-            NodeRecord updated = node.withData(data, 0);
+            // Built with the generation it will get; the counter only advances once the quota checks passed.
+            NodeRecord updated = node.withData(data, generation);
             checkNodeSize(ctx, updated);
-            checkMemory(ctx, Map.of(updated.owner(), (long) updated.recordSize() - node.recordSize()));
-            node = node.withData(data, nextGeneration());
+            checkMemory(ctx, updated.owner(), (long) updated.recordSize() - node.recordSize());
+            nextGeneration();
+            node = updated;
             writeNode(ctx, name, node);
         }
         fireWatches(ctx, name, node, false, null);

@@ -1,12 +1,13 @@
 package io.xensim.xenbus.store.server;
 
 import io.xensim.xenbus.store.wire.XsMessage;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,14 +23,67 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Threading:</b> {@link #receive}, {@link #close}, {@link #isClosed}, {@link #isStalled} and
  * {@link #queuedRequests} may be called from any thread; {@code receive} only queues the request and schedules its
  * processing on xenstored's executor, never processing it on the caller's stack. Everything else (watches,
- * transactions) is confined to that executor.
+ * transactions) is confined to that executor. The inbox is a linked queue with many producers (any thread calling
+ * {@code receive}) and one consumer (the drain task on the executor), in the style of Vyukov's MPSC queue: a
+ * producer costs one atomic exchange, the consumer none.
  */
 public final class XsConnection {
+    /*
+     * Inbox correctness. Nodes form a singly linked list from `head` (the consumer's last consumed node, initially a
+     * stub) to `tail`. A producer swaps itself into `tail` (getAndSet: producers are totally ordered by it, so
+     * requests from one thread stay in order and those from different threads interleave atomically), then links
+     * the previous tail's `next` to its node with a release store, which publishes the node's message to the
+     * consumer's acquire load of `next`. Between those two steps the list is briefly cut: `next` is null although
+     * `tail != head`. The consumer never mistakes that for empty; it gives up the executor and resubmits the drain
+     * (drainScheduled stays true, so producers do not schedule another) rather than spin.
+     *
+     * Lost wake-up: the drain clears drainScheduled (volatile store) and then reads `tail` (volatile load); a
+     * producer swaps `tail` (a full-fence read-modify-write) and then reads drainScheduled. By sequential
+     * consistency of these accesses, either the drain sees the new tail and drains again, or the producer sees the
+     * cleared flag and schedules a drain.
+     *
+     * Counting: `received` is incremented by producers (atomically, before linking) and `answered` only by the
+     * consumer, after processing a request (release store, no lock). queuedRequests() reads `answered` first, so
+     * the difference is never negative.
+     */
+    private static final VarHandle TAIL;
+    private static final VarHandle NEXT;
+    private static final VarHandle ANSWERED;
+
+    static {
+        try {
+            var lookup = MethodHandles.lookup();
+            TAIL = lookup.findVarHandle(XsConnection.class, "tail", Node.class);
+            ANSWERED = lookup.findVarHandle(XsConnection.class, "answered", int.class);
+            NEXT = lookup.findVarHandle(Node.class, "next", Node.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One queued request of the inbox. */
+    private static final class Node {
+        XsMessage message;
+        @SuppressWarnings("unused") // accessed through NEXT
+        private volatile Node next;
+
+        Node(XsMessage message) {
+            this.message = message;
+        }
+    }
+
     private final Xenstored xenstored;
     private final ConnectionInfo info;
     final XsSink sink;
-    private final ConcurrentLinkedQueue<XsMessage> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
+    /** Consumer's end of the inbox: the node whose message was taken last (its message is null). Executor only. */
+    private Node head = new Node(null);
+    /** Producers' end of the inbox; swapped with TAIL. */
+    @SuppressWarnings("unused") // accessed through TAIL
+    private volatile Node tail = head;
+    private final AtomicInteger received = new AtomicInteger();
+    /** Requests processed; written by the executor only (ANSWERED.setRelease), read from any thread. */
+    @SuppressWarnings("unused") // accessed through ANSWERED
+    private volatile int answered;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile boolean closed;
 
@@ -60,12 +114,16 @@ public final class XsConnection {
         if (closed) {
             return;
         }
-        if (queued.incrementAndGet() > xenstored.maxQueuedRequests()) {
-            queued.decrementAndGet();
+        int count = received.incrementAndGet();
+        if (count - (int) ANSWERED.getAcquire(this) > xenstored.maxQueuedRequests()) {
+            received.decrementAndGet();
             xenstored.closeFromServer(this, "more than " + xenstored.maxQueuedRequests() + " requests queued");
             return;
         }
-        inbox.add(request);
+        Node node = new Node(request);
+        Node prev = (Node) TAIL.getAndSet(this, node);
+        // Release: the node's message is visible before the consumer can reach the node (its acquire of next).
+        NEXT.setRelease(prev, node);
         scheduleDrain();
     }
 
@@ -86,7 +144,8 @@ public final class XsConnection {
 
     /** Requests received but not yet answered. */
     public int queuedRequests() {
-        return queued.get();
+        int done = (int) ANSWERED.getAcquire(this);   // first: `received` only grows past it
+        return received.get() - done;
     }
 
     /**
@@ -95,7 +154,7 @@ public final class XsConnection {
      * reading too until this turns false.
      */
     public boolean isStalled() {
-        return !info.privileged() && queued.get() >= xenstored.outstandingQuota();
+        return !info.privileged() && queuedRequests() >= xenstored.outstandingQuota();
     }
 
     @Override
@@ -108,23 +167,39 @@ public final class XsConnection {
     }
 
     private void scheduleDrain() {
-        if (drainScheduled.compareAndSet(false, true)) {
+        // Read first: while a drain is pending (most requests of a batch), no locked instruction is needed.
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             xenstored.execute(this::drain);
         }
     }
 
     /* Runs on the executor. The flag is cleared before the final emptiness check, so a request queued concurrently
-     * either is seen by this loop or schedules a new drain. */
+     * either is seen by this loop or schedules a new drain (see the inbox argument at the top). */
     private void drain() {
         xenstored.register(this);
-        for (XsMessage m; (m = inbox.poll()) != null; ) {
+        int done = (int) ANSWERED.get(this);   // only this thread writes it
+        for (;;) {
+            // Acquire: pairs with the producer's release store of next; the node's message is then visible.
+            Node next = (Node) NEXT.getAcquire(head);
+            if (next == null) {
+                if (tail == head) {
+                    break;   // empty
+                }
+                // A producer has swapped tail but not linked yet: let other tasks run and come back.
+                xenstored.execute(this::drain);
+                return;
+            }
+            XsMessage m = next.message;
+            next.message = null;
+            head = next;
             if (!closed) {
                 xenstored.process(this, m);
             }
-            queued.decrementAndGet();
+            // Release: the reply was sent before the count says the request is answered.
+            ANSWERED.setRelease(this, ++done);
         }
         drainScheduled.set(false);
-        if (!inbox.isEmpty()) {
+        if (tail != head) {
             scheduleDrain();
         }
     }

@@ -38,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * closes just this connection, as C xenstored's {@code handle_input()} does.
  *
  * <p><b>Threading:</b> one instance per channel. Its state is confined to the channel's event loop, except the
- * sink, which xenstored calls on its own executor: the sink queues messages in a concurrent outbox and schedules one
- * flush task on the event loop per batch (a flag cleared before the drain, so a message added concurrently either is
- * drained by the running task or schedules the next one).
+ * sink, which xenstored calls on its own executor. When that executor is the channel's event loop itself (one thread
+ * doing the I/O and xenstored's work, as {@code xensim xenstored} runs), the sink is on the loop too and its outbox
+ * is a plain list confined to it. Otherwise the sink queues messages in a concurrent outbox and schedules one flush
+ * task on the event loop per batch (a flag cleared before the drain, so a message added concurrently either is
+ * drained by the running task or schedules the next one). Either way one flush task writes a batch of replies.
  */
 public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(XenstoredChannelHandler.class);
@@ -62,7 +64,15 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     private int inFlight;
     private boolean unframeable;
 
-    // Written by xenstored's executor, drained on the event loop.
+    /** True when xenstored's executor is this channel's event loop: the sink then runs on the loop. */
+    private boolean sameLoop;
+    // Used only when sameLoop: the sink's outbox and its flush flag, confined to the event loop.
+    private final ArrayList<XsMessage> localOutbox = new ArrayList<>();
+    private boolean localFlushScheduled;
+    /** The batch being written; reused (XsMessageBatch copies it), so it keeps its capacity. Event loop only. */
+    private final ArrayList<XsMessage> batch = new ArrayList<>();
+
+    // Used only when !sameLoop: written by xenstored's executor, drained on the event loop.
     private final ConcurrentLinkedQueue<XsMessage> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
 
@@ -93,7 +103,8 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         label = describe(ctx);
-        connection = xenstored.connect(ConnectionInfo.dom0(label), new Sink());
+        sameLoop = xenstored.executor() == ctx.executor();
+        connection = xenstored.connect(ConnectionInfo.dom0(label), sameLoop ? new LoopSink() : new Sink());
         log.debug("{}: connected", label);
         super.channelActive(ctx);
     }
@@ -135,6 +146,7 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
             connection.close();
         }
         pending.clear();
+        localOutbox.clear();
         outbox.clear();
         log.debug("{}: disconnected", label);
         super.channelInactive(ctx);
@@ -176,21 +188,30 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     /* Event loop. Every request gets exactly one reply (an answer or XS_ERROR) and a reply is never an
      * XS_WATCH_EVENT, so counting non-event messages counts answered requests. */
     private void flushOutbox() {
-        flushScheduled.set(false);
+        if (sameLoop) {
+            localFlushScheduled = false;
+            batch.addAll(localOutbox);
+            localOutbox.clear();
+        } else {
+            flushScheduled.set(false);
+            for (XsMessage m; (m = outbox.poll()) != null; ) {
+                batch.add(m);
+            }
+        }
         if (!ctx.channel().isActive()) {
-            outbox.clear();
+            batch.clear();
             return;
         }
-        List<XsMessage> batch = new ArrayList<>();
-        for (XsMessage m; (m = outbox.poll()) != null; ) {
-            if (!m.is(XsType.XS_WATCH_EVENT)) {
+        for (int i = 0; i < batch.size(); i++) {
+            if (!batch.get(i).is(XsType.XS_WATCH_EVENT)) {
                 inFlight--;
             }
-            batch.add(m);
         }
         if (!batch.isEmpty()) {
             // One buffer and one write for the whole batch of replies.
-            ctx.writeAndFlush(batch.size() == 1 ? batch.getFirst() : new XsMessageBatch(batch), ctx.voidPromise());
+            Object out = batch.size() == 1 ? batch.getFirst() : new XsMessageBatch(batch);
+            batch.clear();
+            ctx.writeAndFlush(out, ctx.voidPromise());
         }
         ChannelOutboundBuffer unwritten = ctx.channel().unsafe().outboundBuffer();
         if (unwritten != null && unwritten.totalPendingWriteBytes() > maxPendingOutputBytes) {
@@ -214,12 +235,38 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
         return who;
     }
 
-    /** xenstored's view of the channel. Called on xenstored's executor; never blocks. */
+    /** xenstored's view of the channel when xenstored runs on another executor; never blocks. */
     private final class Sink implements XsSink {
         @Override
         public void send(XsMessage message) {
             outbox.add(message);
-            if (flushScheduled.compareAndSet(false, true)) {
+            // Read first: while a flush is pending (most sends of a batch), no locked instruction is needed.
+            if (!flushScheduled.get() && flushScheduled.compareAndSet(false, true)) {
+                ctx.executor().execute(XenstoredChannelHandler.this::flushOutbox);
+            }
+        }
+
+        @Override
+        public void close(String reason) {
+            ctx.executor().execute(() -> {
+                log.info("{}: closed by xenstored: {}", label, reason);
+                ctx.close();
+            });
+        }
+    }
+
+    /**
+     * xenstored's view of the channel when xenstored runs on this channel's event loop: every call is on the loop,
+     * so the outbox is a plain list. The flush is still a task of its own, so the replies of many requests (of
+     * every connection whose requests the loop is processing) leave in one write.
+     */
+    private final class LoopSink implements XsSink {
+        @Override
+        public void send(XsMessage message) {
+            assert ctx.executor().inEventLoop();
+            localOutbox.add(message);
+            if (!localFlushScheduled) {
+                localFlushScheduled = true;
                 ctx.executor().execute(XenstoredChannelHandler.this::flushOutbox);
             }
         }
