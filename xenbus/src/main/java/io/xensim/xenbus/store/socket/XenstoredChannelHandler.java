@@ -235,6 +235,14 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
         return who;
     }
 
+    /** xenstored dropped the connection (quota, malformed stream, release): close the channel on its event loop. */
+    private void closeFromXenstored(String reason) {
+        ctx.executor().execute(() -> {
+            log.info("{}: closed by xenstored: {}", label, reason);
+            ctx.close();
+        });
+    }
+
     /** xenstored's view of the channel when xenstored runs on another executor; never blocks. */
     private final class Sink implements XsSink {
         @Override
@@ -248,10 +256,7 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
 
         @Override
         public void close(String reason) {
-            ctx.executor().execute(() -> {
-                log.info("{}: closed by xenstored: {}", label, reason);
-                ctx.close();
-            });
+            closeFromXenstored(reason);
         }
     }
 
@@ -273,10 +278,7 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
 
         @Override
         public void close(String reason) {
-            ctx.executor().execute(() -> {
-                log.info("{}: closed by xenstored: {}", label, reason);
-                ctx.close();
-            });
+            closeFromXenstored(reason);
         }
     }
 }
