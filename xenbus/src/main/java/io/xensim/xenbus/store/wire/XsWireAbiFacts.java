@@ -1,6 +1,7 @@
 package io.xensim.xenbus.store.wire;
 
 import io.xensim.xenbus.abi.AbiFact;
+import io.xensim.xenbus.abi.AbiFactList;
 import io.xensim.xenbus.abi.AbiFactSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +19,14 @@ public final class XsWireAbiFacts implements AbiFactSource {
 
     @Override
     public List<AbiFact> facts() {
-        List<AbiFact> facts = new ArrayList<>();
-        facts.add(AbiFact.of("sizeof(struct xsd_sockmsg)", XsdSockmsg.LENGTH));
-        field(facts, "type", XsdSockmsg.TYPE_OFFSET);
-        field(facts, "req_id", XsdSockmsg.REQ_ID_OFFSET);
-        field(facts, "tx_id", XsdSockmsg.TX_ID_OFFSET);
-        field(facts, "len", XsdSockmsg.LEN_OFFSET);
+        String header = "struct xsd_sockmsg";
+        List<AbiFact> facts = new ArrayList<>(new AbiFactList()
+                .sizeof(header, XsdSockmsg.LENGTH)
+                .field(header, "type", XsdSockmsg.TYPE_OFFSET, Integer.BYTES)
+                .field(header, "req_id", XsdSockmsg.REQ_ID_OFFSET, Integer.BYTES)
+                .field(header, "tx_id", XsdSockmsg.TX_ID_OFFSET, Integer.BYTES)
+                .field(header, "len", XsdSockmsg.LEN_OFFSET, Integer.BYTES)
+                .toList());
         for (XsType type : XsType.values()) {
             facts.add(AbiFact.of(type.name(), type.code()));
             if (type == XsType.XS_CONTROL) {
@@ -45,10 +48,5 @@ public final class XsWireAbiFacts implements AbiFactSource {
             facts.add(AbiFact.of("xsd_errors[" + i + "].errnum", errors[i].errnum()));
         }
         return facts;
-    }
-
-    private static void field(List<AbiFact> facts, String name, int offset) {
-        facts.add(AbiFact.of("offsetof(struct xsd_sockmsg, " + name + ")", offset));
-        facts.add(AbiFact.of("sizeof(struct xsd_sockmsg." + name + ")", Integer.BYTES));
     }
 }
