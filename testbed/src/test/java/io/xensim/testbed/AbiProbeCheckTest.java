@@ -2,11 +2,11 @@ package io.xensim.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xensim.testkit.HostTools;
 import io.xensim.xenbus.abi.AbiFact;
 import io.xensim.xenbus.abi.AbiFacts;
 import io.xensim.xenbus.abi.probe.AbiCheck;
 import io.xensim.xenbus.abi.probe.AbiProbe;
-import io.xensim.xenbus.abi.probe.ProbeAssumptions;
 import io.xensim.xenbus.abi.probe.ProbeUnavailableException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class AbiProbeCheckTest {
     @Test
     void everyRegisteredFactAgreesWithTheInstalledHeaders() throws ProbeUnavailableException {
-        ProbeAssumptions.assumeGccAndXenHeaders();
+        HostTools.requireGccAndXenHeaders();
         List<AbiFact> facts = AbiFacts.all();
 
         AbiCheck check = new AbiProbe().check(facts);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xensim.xenbus.abi.AbiFact;
 import io.xensim.xenbus.abi.AbiFactSource;
 import io.xensim.xenbus.abi.AbiFacts;
+import io.xensim.testkit.GoldenAbiChecks;
 import io.xensim.xenbus.abi.GoldenAbi;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -18,7 +19,7 @@ class NetifAbiFactsTest {
 
     @TestFactory
     Stream<DynamicTest> everyFactIsAGoldenRowWithTheGoldenValue() {
-        return GoldenAbi.checks(source);
+        return GoldenAbiChecks.checks(source);
     }
 
     /** Every golden row about netif (except the rows recording names absent from 4.17) is registered. */

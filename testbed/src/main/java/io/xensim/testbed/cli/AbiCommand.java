@@ -4,6 +4,7 @@ import io.xensim.xenbus.abi.AbiFact;
 import io.xensim.xenbus.abi.AbiFacts;
 import io.xensim.xenbus.abi.probe.AbiCheck;
 import io.xensim.xenbus.abi.probe.AbiProbe;
+import io.xensim.xenbus.abi.probe.GoldenTableGenerator;
 import io.xensim.xenbus.abi.probe.ProbeUnavailableException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,14 +20,17 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code xensim abi}: prints every ABI fact the Java code relies on as {@code name<TAB>value}, in the spelling of
  * {@code abi-golden.tsv}; with {@code --check}, compiles a C probe for exactly those names against the installed
- * Xen headers and reports every disagreement.
+ * Xen headers and reports every disagreement; with {@code --golden}, prints the golden table regenerated from the
+ * installed headers by the same probe.
  */
 @Command(name = "abi",
         description = {
                 "Print the Xen ABI facts (sizes, offsets, constants) the Java code relies on, as name<TAB>value.",
                 "With --check, compile a C probe of the same names against the installed Xen headers with gcc and "
                         + "report each fact that disagrees or that the headers do not define.",
-                "Exit status with --check: 0 all agree, 1 a disagreement, 2 gcc or the headers unavailable."},
+                "With --golden, print the golden ABI table (abi-golden.tsv) regenerated from the installed headers.",
+                "Exit status with --check or --golden: 0 all agree (--golden: table printed), 1 a disagreement "
+                        + "(--golden: a name the headers do not define), 2 gcc or the headers unavailable."},
         mixinStandardHelpOptions = true)
 public final class AbiCommand implements Callable<Integer> {
     static final int AGREE = 0;
@@ -41,8 +45,11 @@ public final class AbiCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Compare the facts with the values the Xen headers give.")
     boolean check;
 
+    @Option(names = "--golden", description = "Print the golden ABI table regenerated from the Xen headers.")
+    boolean golden;
+
     @Option(names = "--include-dir", paramLabel = "DIR",
-            description = "With --check: the directory holding xen/io/ring.h and the other headers "
+            description = "With --check or --golden: the directory holding xen/io/ring.h and the other headers "
                     + "(default: ${DEFAULT-VALUE}).")
     Path includeDir = AbiProbe.DEFAULT_INCLUDE_DIR;
 
@@ -59,6 +66,9 @@ public final class AbiCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (golden) {
+            return golden(out, err);
+        }
         List<AbiFact> facts;
         try {
             facts = registeredFacts.get();
@@ -75,6 +85,25 @@ public final class AbiCommand implements Callable<Integer> {
             return AGREE;
         }
         return check(facts, out, err);
+    }
+
+    private int golden(PrintWriter out, PrintWriter err) {
+        GoldenTableGenerator.Result result;
+        try {
+            result = GoldenTableGenerator.generate(new AbiProbe(includeDir));
+        } catch (ProbeUnavailableException e) {
+            err.println("xensim abi --golden: cannot read the Xen headers: " + e.getMessage());
+            err.flush();
+            return UNAVAILABLE;
+        }
+        if (!result.ok()) {
+            result.problems().forEach((name, problem) -> err.println("xensim abi --golden: " + name + ": " + problem));
+            err.flush();
+            return DISAGREE;
+        }
+        out.print(result.text());
+        out.flush();
+        return AGREE;
     }
 
     private int check(List<AbiFact> facts, PrintWriter out, PrintWriter err) {

@@ -2,9 +2,9 @@ package io.xensim.testbed.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xensim.testkit.HostTools;
 import io.xensim.xenbus.abi.AbiFact;
 import io.xensim.xenbus.abi.AbiFacts;
-import io.xensim.xenbus.abi.probe.ProbeAssumptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class AbiCommandTest {
 
     @Test
     void checkAgreesWithTheInstalledHeaders() {
-        ProbeAssumptions.assumeGccAndXenHeaders();
+        HostTools.requireGccAndXenHeaders();
 
         int status = xensim("abi", "--check");
 
@@ -51,7 +51,7 @@ class AbiCommandTest {
 
     @Test
     void checkListsEachDisagreementAndExitsOne() {
-        ProbeAssumptions.assumeGccAndXenHeaders();
+        HostTools.requireGccAndXenHeaders();
         CommandLine cli = new CommandLine(new AbiCommand(() -> List.of(
                 AbiFact.of("XEN_PAGE_SHIFT", 12),
                 AbiFact.of("sizeof(struct blkif_request)", 108),

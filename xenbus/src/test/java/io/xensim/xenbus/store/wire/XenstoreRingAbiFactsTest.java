@@ -7,17 +7,14 @@ import io.xensim.xenbus.abi.AbiFactSource;
 import io.xensim.xenbus.abi.AbiFacts;
 import io.xensim.xenbus.abi.GoldenAbi;
 import java.util.ServiceLoader;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
 
 class XenstoreRingAbiFactsTest {
     private final XenstoreRingAbiFacts source = new XenstoreRingAbiFacts();
 
-    @TestFactory
-    Stream<DynamicTest> everyFactIsAGoldenRowWithTheGoldenValue() {
-        return GoldenAbi.checks(source);
+    @Test
+    void everyFactIsAGoldenRowWithTheGoldenValue() {
+        assertThat(GoldenAbi.disagreements(source.facts())).as("facts that disagree with the table").isEmpty();
     }
 
     @Test

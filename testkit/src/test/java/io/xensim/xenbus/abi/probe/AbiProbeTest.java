@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
+import io.xensim.testkit.HostTools;
 import io.xensim.xenbus.abi.AbiFact;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ class AbiProbeTest {
 
     @Test
     void namesTheHeadersDoNotDefineAreSetAsideAndTheRestEvaluated() throws ProbeUnavailableException {
-        ProbeAssumptions.assumeGccAndXenHeaders();
+        HostTools.requireGccAndXenHeaders();
 
         ProbeResult result = new AbiProbe().probe(List.of(
                 "XS_READ",
@@ -44,7 +45,7 @@ class AbiProbeTest {
 
     @Test
     void checkReportsEachDisagreementWithBothValues() throws ProbeUnavailableException {
-        ProbeAssumptions.assumeGccAndXenHeaders();
+        HostTools.requireGccAndXenHeaders();
 
         AbiCheck check = new AbiProbe().check(List.of(
                 AbiFact.of("XEN_PAGE_SHIFT", 12),
@@ -100,7 +101,7 @@ class AbiProbeTest {
 
     @Test
     void aHeaderThatDoesNotCompileEndsTheProbeWithGccsMessage() throws IOException {
-        ProbeAssumptions.assumeGccAndXenHeaders();
+        HostTools.requireGccAndXenHeaders();
         for (String header : CProbe.HEADERS) {
             Path copy = temp.resolve(header);
             Files.createDirectories(copy.getParent());

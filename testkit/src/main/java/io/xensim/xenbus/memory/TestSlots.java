@@ -6,7 +6,7 @@ import java.util.HexFormat;
 import java.util.function.Consumer;
 
 /**
- * Test helpers for ring-slot codecs, shared through xenbus's test-jar: golden hex to bytes, and encoding into a
+ * Test helpers for ring-slot codecs, shared through testkit: golden hex to bytes, and encoding into a
  * slot that already holds garbage, to show that an encoder writes every byte of its struct.
  */
 public final class TestSlots {

@@ -1,14 +1,13 @@
 package io.xensim.xenbus.store.socket;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.xensim.testkit.HostTools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs Debian's xenstore-utils and python3-pyxs against a socket, with {@code XENSTORED_PATH} pointing at it (how
  * libxenstore 4.17's {@code xs_open()} finds the daemon when {@code /dev/xen/xenbus} is not used: a path that
- * {@code stat}s as a socket is connected to as one). Tests skip, saying why, when the tools are missing.
+ * {@code stat}s as a socket is connected to as one). Tests skip, saying why, when the tools are missing, and fail
+ * under {@code CI=true} ({@link HostTools}).
  */
 final class XenstoreTools {
     static final Path BIN = Path.of("/usr/bin");
@@ -34,17 +34,16 @@ final class XenstoreTools {
     }
 
     static void assumeXenstoreUtils() {
-        for (String tool : List.of("xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-chmod",
-                "xenstore-watch", "xenstore-exists", "xenstore-list")) {
-            assumeTrue(Files.isExecutable(BIN.resolve(tool)),
-                    "Debian xenstore-utils not installed (" + BIN.resolve(tool) + " missing)");
-        }
+        HostTools.require("xenstore-utils", List.of("xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm",
+                "xenstore-chmod", "xenstore-watch", "xenstore-exists", "xenstore-list").stream()
+                .map(BIN::resolve).toArray(Path[]::new));
     }
 
     static void assumePyxs() throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON), PYTHON + " missing");
+        HostTools.require("python3-pyxs", PYTHON);
         Result r = run(null, List.of(PYTHON.toString(), "-c", "import pyxs"));
-        assumeTrue(r.exitCode() == 0, "python3-pyxs not installed: " + r.stderr().strip());
+        HostTools.require("python3-pyxs", r.exitCode() == 0 ? Optional.empty()
+                : Optional.of("'import pyxs' failed: " + r.stderr().strip()));
     }
 
     static ProcessBuilder builder(Path socket, List<String> command) {
