@@ -7,7 +7,7 @@ import io.xensim.xenbus.abi.GoldenAbi;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,8 +20,9 @@ class CProbeGoldenTest {
 
     private static final Map<String, String> GOLDEN = GoldenAbi.load();
 
-    @BeforeAll
-    static void needsGccAndHeaders() {
+    /** Per test, not @BeforeAll: surefire reports a skip in @BeforeAll as no test at all, without the reason. */
+    @BeforeEach
+    void needsGccAndHeaders() {
         HostTools.requireGccAndXenHeaders();
     }
 
