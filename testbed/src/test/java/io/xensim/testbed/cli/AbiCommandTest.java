@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xensim.testkit.HostTools;
 import io.xensim.xenbus.abi.AbiFact;
 import io.xensim.xenbus.abi.AbiFacts;
+import io.xensim.xenbus.abi.GoldenAbi;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -77,6 +78,26 @@ class AbiCommandTest {
         assertThat(err.toString()).contains("xensim abi --check: cannot check against the Xen headers")
                 .contains(empty.resolve("xen/io/ring.h").toString())
                 .doesNotContain("Exception");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void goldenPrintsTheCheckedInTableRegeneratedFromTheInstalledHeaders() {
+        HostTools.requireGccAndXenHeaders();
+
+        int status = xensim("abi", "--golden");
+
+        assertThat(status).as(err.toString()).isEqualTo(AbiCommand.AGREE);
+        assertThat(out.toString()).isEqualTo(GoldenAbi.text());
+    }
+
+    @Test
+    void goldenWithoutHeadersExitsTwoAndPrintsNoTable(@TempDir Path empty) {
+        int status = xensim("abi", "--golden", "--include-dir", empty.toString());
+
+        assertThat(status).isEqualTo(AbiCommand.UNAVAILABLE);
+        assertThat(err.toString()).contains("xensim abi --golden: cannot read the Xen headers")
+                .contains(empty.resolve("xen/io/ring.h").toString());
         assertThat(out.toString()).isEmpty();
     }
 }

@@ -5,8 +5,8 @@ import java.util.Objects;
 /**
  * One fact of Xen's public ABI as the Java code uses it: a size, a field offset, a ring size or a constant.
  *
- * <p>{@code name} is spelled exactly as in {@code shared/reference/abi-golden.tsv} (for example
- * {@code offsetof(struct netif_tx_request, gref)}, {@code sizeof(struct blkif_response)}, {@code XS_WRITE}), so
+ * <p>{@code name} is spelled exactly as in the golden table ({@link GoldenAbi}, {@code abi-golden.tsv}), for example
+ * {@code offsetof(struct netif_tx_request, gref)}, {@code sizeof(struct blkif_response)} or {@code XS_WRITE}, so
  * that {@code xensim abi} output can be diffed against that table and against a C probe compiled from the same
  * names. {@code value} is printed the way the table prints it (decimal, or the string for string constants).
  */

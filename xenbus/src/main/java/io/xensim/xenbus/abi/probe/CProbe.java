@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * Writes the C program that evaluates ABI fact names against the real Xen headers: for each name it prints
- * {@code name<TAB>value} on stdout, in the order given, exactly as {@code shared/reference/abi-golden.tsv} prints
+ * {@code name<TAB>value} on stdout, in the order given, exactly as {@code abi-golden.tsv} prints
  * it (decimal integers with their C signedness, strings verbatim).
  *
  * <p>Fact names are near-C expressions, so most need no translation: {@code XS_WRITE}, {@code offsetof(struct

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The xs_wire.h facts the xenstore wire code relies on, named as in {@code shared/reference/abi-golden.tsv}: the
+ * The xs_wire.h facts the xenstore wire code relies on, named as in {@code abi-golden.tsv}: the
  * {@code XS_*} type numbers, the {@code xsd_sockmsg} layout, the {@code xsd_errors} table and the size limits.
  * Every value comes from the constant the code uses.
  */
