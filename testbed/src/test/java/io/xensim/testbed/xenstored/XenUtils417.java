@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Assumptions;
  *
  * <p>TODO(coordinator): fold into the shared CI-aware assumption helper.
  */
-final class XenUtils417 {
+public final class XenUtils417 {
     static final String DIR_PROPERTY = "xensim.xenUtilsDir";
     static final String PACKAGE = "xen-utils-4.17";
     static final Path BIN = Path.of("usr/lib/xen-4.17/bin");
@@ -36,12 +36,12 @@ final class XenUtils417 {
     }
 
     /** The C xenstored binary, or skips (fails under CI) saying how to get it. */
-    static Path xenstored() {
+    public static Path xenstored() {
         return binary("xenstored");
     }
 
     /** Xen's test-xenstore binary, or skips (fails under CI) saying how to get it. */
-    static Path testXenstore() {
+    public static Path testXenstore() {
         return binary("test-xenstore");
     }
 
