@@ -20,8 +20,8 @@ public final class XenUtils417 {
     static final String DIR_PROPERTY = "xensim.xenUtilsDir";
     static final String PACKAGE = "xen-utils-4.17";
     static final Path BIN = Path.of("usr/lib/xen-4.17/bin");
-    static final String FETCH_COMMAND = "mkdir -p .cache && cd .cache && apt-get download " + PACKAGE
-            + " && dpkg -x " + PACKAGE + "_*.deb " + PACKAGE;
+    static final String FETCH_COMMAND = "scripts/fetch-xen-utils.sh (apt-get download " + PACKAGE
+            + " && dpkg -x " + PACKAGE + "_*.deb .cache/" + PACKAGE + ")";
 
     private XenUtils417() {
     }
