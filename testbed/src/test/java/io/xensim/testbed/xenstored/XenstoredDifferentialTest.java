@@ -519,13 +519,18 @@ class XenstoredDifferentialTest {
             } else if (roll < 69) {
                 return List.of(unwatch(conn));
             } else if (roll < 76) {
-                return List.of(step(conn, XsType.XS_TRANSACTION_START.code(), noTx(), strings(""), Kind.NORMAL));
+                byte[][] args = {strings(""), strings(""), strings(""), new byte[0], strings("x"), strings("", "")};
+                int[] tx = rnd.nextInt(8) == 0 ? txFor(conn, XsType.XS_TRANSACTION_START) : noTx();
+                return List.of(step(conn, XsType.XS_TRANSACTION_START.code(), tx, args[rnd.nextInt(args.length)],
+                        Kind.NORMAL));
             } else if (roll < 83) {
                 return List.of(transactionEnd(conn));
             } else if (roll < 88) {
                 return malformedOneArg(conn);
-            } else if (roll < 91) {
+            } else if (roll < 90) {
                 return List.of(sizeEdge(conn));
+            } else if (roll < 91) {
+                return manyChildren(conn);
             } else if (roll < 96) {
                 return List.of(domainOp(conn));
             } else {
@@ -755,6 +760,24 @@ class XenstoredDifferentialTest {
             Step prime = step(conn, XsType.XS_READ.code(), noTx(), strings("/xensim-errno-prime"),
                     Kind.ERRNO_PRIME);
             return List.of(prime, stale);
+        }
+
+        /**
+         * Enough children of {@code /t/many} that its child list passes XENSTORE_PAYLOAD_MAX (DIRECTORY answers
+         * E2BIG), then a listing in parts (DIRECTORY_PART offsets) and whole.
+         */
+        private List<Step> manyChildren(int conn) {
+            List<Step> steps = new ArrayList<>();
+            int n = 20 + rnd.nextInt(30);
+            for (int i = 0; i < n; i++) {
+                String name = "/t/many/" + i + "-" + "c".repeat(100 + rnd.nextInt(100));
+                steps.add(step(conn, XsType.XS_WRITE.code(), noTx(), strings(name), Kind.NORMAL));
+            }
+            steps.add(step(conn, XsType.XS_DIRECTORY.code(), noTx(), strings("/t/many"), Kind.NORMAL));
+            for (String off : new String[] {"0", "1", Integer.toString(rnd.nextInt(8000)), "4000", "99999"}) {
+                steps.add(step(conn, XsType.XS_DIRECTORY_PART.code(), noTx(), strings("/t/many", off), Kind.NORMAL));
+            }
+            return steps;
         }
 
         /** Payloads at and around XENSTORE_PAYLOAD_MAX (4096). */
