@@ -23,8 +23,11 @@ import org.junit.jupiter.api.Timeout;
  * daemons over their Unix sockets, on {@value #CONNECTIONS} connections each, in the same order. After every
  * request each connection is synchronised (a {@code GET_DOMAIN_PATH} it waits for), so each step's outcome is
  * complete: the reply (type, req_id, tx_id, payload) and the watch events every connection received before it and
- * up to its synchronisation point. Transaction ids and generation counts are normalised (each daemon's numbers are
- * replaced by the order they first appeared in); everything else must be byte for byte the same.
+ * up to its synchronisation point. A few steps write several requests back to back before reading (pipelined, as
+ * a threaded libxenstore or Linux's xenbus does); their replies must match, and their watch events as a set (how
+ * many duplicates C drops then depends on how far its writer got, see {@code send_event()}). Transaction ids and
+ * generation counts are normalised (each daemon's numbers are replaced by the order they first appeared in);
+ * everything else must be byte for byte the same.
  *
  * <p>A difference fails the test unless it is on the short list of {@link Deliberate} differences. A sequence stops
  * at its first other difference (the daemons' states may have parted), and the failure lists each sequence's
@@ -35,7 +38,8 @@ import org.junit.jupiter.api.Timeout;
  * <p>TEMPORARY (remove once helper C's four fixes of issue 7 are merged): {@code -Dxensim.diff.avoidPendingFixes=true}
  * keeps the generator away from the four differences being fixed in xensim (paths over 2048 below the domain
  * prefix, two watches of one connection with one token, SET_PERMS owners that are not domain 0, RM inside a
- * transaction), so the rest can be verified green. Without it the test fails on them, as it should.
+ * transaction) and the one this test found since ({@link PendingFix#GENERATION_COUNT}), so the rest can be
+ * verified green. Without it the test fails on them, as it should.
  */
 @Timeout(600)
 class XenstoredDifferentialTest {
@@ -48,7 +52,15 @@ class XenstoredDifferentialTest {
      * -Dxensim.diff.avoidPendingFixes=true} avoids all of them, or a comma-separated list of these names avoids
      * some, so that each can be seen alone.
      */
-    enum PendingFix { PATH_LENGTH, DUPLICATE_EVENTS, UNKNOWN_OWNER, RM_IN_TRANSACTION }
+    enum PendingFix {
+        PATH_LENGTH, DUPLICATE_EVENTS, UNKNOWN_OWNER, RM_IN_TRANSACTION,
+        /**
+         * Found by this test, not yet assigned: C hands out generation counts with {@code ++generation} (the root
+         * is 1), xensim from 0, so DIRECTORY_PART's generation string is one less, and where its decimal width
+         * differs (C 10, xensim 9) a child list is cut one child later. Avoided by not listing big directories.
+         */
+        GENERATION_COUNT
+    }
 
     static final java.util.Set<PendingFix> AVOID = avoided(System.getProperty("xensim.diff.avoidPendingFixes", ""));
 
@@ -80,10 +92,23 @@ class XenstoredDifferentialTest {
      * One request: the connection it goes on, its header (a transaction by the step that started it, or a raw
      * id) and payload.
      */
-    record Step(int conn, int type, int txStep, int rawTx, byte[] payload, Kind kind) {
+    record Step(int conn, int type, int txStep, int rawTx, byte[] payload, Kind kind, List<Step> pipelined) {
         static final int NO_TX_STEP = -1;
 
+        Step(int conn, int type, int txStep, int rawTx, byte[] payload, Kind kind) {
+            this(conn, type, txStep, rawTx, payload, kind, List.of());
+        }
+
+        /** Requests written back to back on one connection before any reply is read, as a threaded client does. */
+        static Step pipelined(int conn, List<Step> parts) {
+            return new Step(conn, -1, NO_TX_STEP, 0, new byte[0], Kind.NORMAL, List.copyOf(parts));
+        }
+
         String describe() {
+            if (!pipelined.isEmpty()) {
+                return "conn " + conn + ": PIPELINED [" + String.join("; ",
+                        pipelined.stream().map(Step::describe).toList()) + "]";
+            }
             String tx = txStep >= 0 ? "T@" + txStep : Integer.toUnsignedString(rawTx);
             return "conn " + conn + ": " + XsType.nameOf(type) + " tx=" + tx + " " + Render.payload(payload)
                     + (kind == Kind.NORMAL ? "" : " [" + kind + "]");
@@ -234,7 +259,14 @@ class XenstoredDifferentialTest {
                         }
                         history.add(index + " " + step.describe() + " -> " + oc.reply());
                         coverage.merge(Coverage.of(step, oc), 1, Integer::sum);
-                        gen.observe(index, step, oc);
+                        if (step.pipelined().isEmpty()) {
+                            gen.observe(index, step, oc);
+                        } else {
+                            String[] replies = oc.reply().split("\n");
+                            for (int k = 0; k < replies.length; k++) {
+                                gen.observe(index, step.pipelined().get(k), new Observed(replies[k], Map.of()));
+                            }
+                        }
                         c.reopenClosed();
                         x.reopenClosed();
                     }
@@ -264,22 +296,46 @@ class XenstoredDifferentialTest {
         }
 
         Observed execute(int index, Step step) throws IOException {
-            int tx = step.txStep() >= 0 ? txIdOfStep.getOrDefault(step.txStep(), step.rawTx()) : step.rawTx();
-            int id = reqId++;
-            Answer answer = conns[step.conn()].request(new XsMessage(step.type(), id, tx, step.payload()));
-            Map<Integer, List<String>> events = new LinkedHashMap<>();
-            events.put(step.conn(), new ArrayList<>(answer.eventsBefore().stream().map(this::render).toList()));
-            if (answer.outcome() == Outcome.REPLIED && step.type() == XsType.XS_TRANSACTION_START.code()
-                    && answer.reply().is(XsType.XS_TRANSACTION_START)) {
-                int started = (int) Long.parseLong(answer.reply().strings().getFirst());
-                txIdOfStep.put(index, started);
-                stepOfTxId.put(started, index);
+            List<Step> parts = step.pipelined().isEmpty() ? List.of(step) : step.pipelined();
+            XsWireConnection conn = conns[step.conn()];
+            int[] ids = new int[parts.size()];
+            for (int k = 0; k < parts.size(); k++) {
+                Step part = parts.get(k);
+                int tx = part.txStep() >= 0 ? txIdOfStep.getOrDefault(part.txStep(), part.rawTx()) : part.rawTx();
+                ids[k] = reqId++;
+                conn.send(io.xensim.xenbus.store.wire.XsdSockmsg.encode(
+                        new XsMessage(part.type(), ids[k], tx, part.payload())));
             }
-            String reply = switch (answer.outcome()) {
-                case REPLIED -> renderReply(answer.reply(), id);
-                case CLOSED -> "CLOSED";
-                case NO_REPLY -> "NO_REPLY within " + XsWireConnection.REPLY_TIMEOUT_MILLIS + " ms";
-            };
+            Map<Integer, List<String>> events = new LinkedHashMap<>();
+            List<String> mine = new ArrayList<>();
+            events.put(step.conn(), mine);
+            List<String> replies = new ArrayList<>();
+            for (int k = 0; k < parts.size(); k++) {
+                Answer answer = conn.awaitReply();
+                answer.eventsBefore().forEach(e -> mine.add(render(e)));
+                if (parts.size() > 1) {
+                    mine.add("(reply " + k + ")");
+                }
+                if (answer.outcome() == Outcome.REPLIED && step.type() == XsType.XS_TRANSACTION_START.code()
+                        && answer.reply().is(XsType.XS_TRANSACTION_START)) {
+                    int started = (int) Long.parseLong(answer.reply().strings().getFirst());
+                    txIdOfStep.put(index, started);
+                    stepOfTxId.put(started, index);
+                }
+                replies.add(switch (answer.outcome()) {
+                    case REPLIED -> renderReply(answer.reply(), ids[k]);
+                    case CLOSED -> "CLOSED";
+                    case NO_REPLY -> "NO_REPLY within " + XsWireConnection.REPLY_TIMEOUT_MILLIS + " ms";
+                });
+                if (answer.outcome() != Outcome.REPLIED) {
+                    break;
+                }
+            }
+            if (mine.stream().allMatch(e -> e.startsWith("(reply "))) {
+                mine.clear(); // no events: the reply markers say nothing
+            }
+            // A reply never contains a raw newline (Render escapes it), so a pipelined step's replies join on one.
+            String reply = String.join("\n", replies);
             if (step.kind() != Kind.ERRNO_PRIME) {
                 // Synchronise every open connection: the events a request fired are queued before this reply.
                 for (int i = 0; i < CONNECTIONS; i++) {
@@ -298,6 +354,14 @@ class XenstoredDifferentialTest {
                 }
             }
             events.values().removeIf(l -> l.isEmpty() || l.equals(List.of("|")));
+            if (parts.size() > 1) {
+                // Pipelined, C's output queue holds events that are not yet written while the next request runs,
+                // and send_event() drops an event identical to a queued one: how many duplicates survive depends
+                // on how far C's one-chunk-per-poll-round writer got. The distinct events do not.
+                events.replaceAll((k, l) -> l.stream().filter(e -> e.startsWith("XS_")).distinct().sorted()
+                        .map(e -> "distinct " + e).toList());
+                events.values().removeIf(List::isEmpty);
+            }
             return new Observed(reply, events);
         }
 
@@ -496,6 +560,13 @@ class XenstoredDifferentialTest {
 
         List<Step> next() {
             int conn = rnd.nextInt(CONNECTIONS);
+            if (rnd.nextInt(100) < 6) {
+                List<Step> parts = new ArrayList<>();
+                for (int k = 2 + rnd.nextInt(4); k > 0; k--) {
+                    parts.add(pipelinable(conn));
+                }
+                return List.of(Step.pipelined(conn, parts));
+            }
             int roll = rnd.nextInt(100);
             if (roll < 16) {
                 return List.of(pathOp(conn, XsType.XS_WRITE, value()));
@@ -529,13 +600,38 @@ class XenstoredDifferentialTest {
                 return malformedOneArg(conn);
             } else if (roll < 90) {
                 return List.of(sizeEdge(conn));
-            } else if (roll < 91) {
+            } else if (roll < 91 && !AVOID.contains(PendingFix.GENERATION_COUNT)) {
                 return manyChildren(conn);
             } else if (roll < 96) {
                 return List.of(domainOp(conn));
             } else {
                 return List.of(oddType(conn));
             }
+        }
+
+        /** A request that may share the wire with others: no new transaction id, no stale errno, no size edge. */
+        private Step pipelinable(int conn) {
+            while (true) {
+                Step step = pipelinableCandidate(conn);
+                // A frame over XENSTORE_PAYLOAD_MAX makes C drop the connection with the replies it has not yet
+                // written (ignore_connection()), which depends on timing: never pipelined.
+                if (step.payload().length <= io.xensim.xenbus.store.wire.XsdSockmsg.XENSTORE_PAYLOAD_MAX) {
+                    return step;
+                }
+            }
+        }
+
+        private Step pipelinableCandidate(int conn) {
+            return switch (rnd.nextInt(9)) {
+                case 0, 1 -> pathOp(conn, XsType.XS_WRITE, value());
+                case 2 -> pathOp(conn, XsType.XS_READ, null);
+                case 3 -> pathOp(conn, XsType.XS_MKDIR, null);
+                case 4 -> pathOp(conn, XsType.XS_RM, null);
+                case 5 -> pathOp(conn, XsType.XS_DIRECTORY, null);
+                case 6 -> watch(conn);
+                case 7 -> unwatch(conn);
+                default -> transactionEnd(conn);
+            };
         }
 
         /** A transaction reference: mostly none, else an open one, one that ended, another connection's, or junk. */
