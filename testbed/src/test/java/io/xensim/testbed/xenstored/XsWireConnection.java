@@ -62,8 +62,8 @@ final class XsWireConnection implements AutoCloseable {
     void send(byte[] bytes) throws IOException {
         var buf = ByteBuffer.wrap(bytes);
         long deadline = System.nanoTime() + REPLY_TIMEOUT_MILLIS * 1_000_000;
-        try (Selector writable = Selector.open()) {
-            channel.register(writable, SelectionKey.OP_WRITE);
+        Selector writable = null;
+        try {
             while (buf.hasRemaining()) {
                 int written;
                 try {
@@ -73,16 +73,24 @@ final class XsWireConnection implements AutoCloseable {
                     return;
                 }
                 if (written == 0) {
+                    // The socket buffer is full (a pipelined burst): wait, bounded, until the daemon reads.
+                    if (writable == null) {
+                        writable = Selector.open();
+                        channel.register(writable, SelectionKey.OP_WRITE);
+                    }
                     long left = (deadline - System.nanoTime()) / 1_000_000;
                     if (left <= 0) {
                         throw new IOException("the daemon did not take the request within " + REPLY_TIMEOUT_MILLIS
                                 + " ms");
                     }
                     writable.select(left);
+                    writable.selectedKeys().clear();
                 }
             }
         } finally {
-            channel.register(selector, SelectionKey.OP_READ);
+            if (writable != null) {
+                writable.close();
+            }
         }
     }
 
