@@ -37,6 +37,13 @@ final class CXenstored implements AutoCloseable {
     static final long START_TIMEOUT_SECONDS = 20;
     private static final String SHIM_RESOURCE = "xenstored-shim.c";
     private static Path shim;
+    /** Daemons not yet closed; a JVM that exits early (a timeout, Ctrl-C) still ends them. */
+    private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
+                "c-xenstored-reaper"));
+    }
 
     private final Path dir;
     private final Path socket;
@@ -65,6 +72,7 @@ final class CXenstored implements AutoCloseable {
         builder.environment().put("XENSTORED_RUNDIR", dir.toString());
         builder.environment().put("XENSTORED_PATH", socket.toString());
         Process process = builder.start();
+        LIVE.add(process);
         var daemon = new CXenstored(dir, socket, process, stderr);
         CompletableFuture<String> pidLine = firstLine(process.getInputStream());
         try {
@@ -139,6 +147,7 @@ final class CXenstored implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        LIVE.remove(process);
         deleteRecursively(dir);
     }
 
