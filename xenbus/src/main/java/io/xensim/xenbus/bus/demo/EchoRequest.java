@@ -1,5 +1,6 @@
 package io.xensim.xenbus.bus.demo;
 
+import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.memory.Layouts;
 import java.lang.foreign.MemorySegment;
 
@@ -20,17 +21,28 @@ import java.lang.foreign.MemorySegment;
  */
 public record EchoRequest(int id, long value) {
     public static final int ID_OFFSET = 0;
+    public static final int PAD_OFFSET = 4;
     public static final int VALUE_OFFSET = 8;
     public static final int LENGTH = 16;
 
-    public void encode(MemorySegment ring, long offset) {
-        ring.set(Layouts.U32, offset + ID_OFFSET, id);
-        ring.set(Layouts.U32, offset + 4, 0);
-        ring.set(Layouts.U64, offset + VALUE_OFFSET, value);
+    /** Writes every byte of the request (padding as zero) at the start of {@code slot}. */
+    public void encode(MemorySegment slot) {
+        slot.set(Layouts.U32, ID_OFFSET, id);
+        slot.set(Layouts.U32, PAD_OFFSET, 0);
+        slot.set(Layouts.U64, VALUE_OFFSET, value);
     }
 
-    /** Every 16 bytes are a valid request: nothing to reject. */
-    public static EchoRequest decode(MemorySegment ring, long offset) {
-        return new EchoRequest(ring.get(Layouts.U32, offset + ID_OFFSET), ring.get(Layouts.U64, offset + VALUE_OFFSET));
+    /** The frontend wrote these bytes, so they are untrusted: non-zero padding is malformed, not an exception. */
+    public static Decoded<EchoRequest> decode(MemorySegment slot) {
+        int pad = slot.get(Layouts.U32, PAD_OFFSET);
+        if (pad != 0) {
+            return Decoded.malformed("_pad: 0x" + Integer.toHexString(pad) + " (expected: 0)");
+        }
+        return Decoded.ok(new EchoRequest(slot.get(Layouts.U32, ID_OFFSET), slot.get(Layouts.U64, VALUE_OFFSET)));
+    }
+
+    /** The {@code id} of any slot, malformed or not, so the backend can answer it. */
+    public static int id(MemorySegment slot) {
+        return slot.get(Layouts.U32, ID_OFFSET);
     }
 }
