@@ -1,6 +1,5 @@
 package io.xensim.xenbus.bus;
 
-import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.Domain;
 import io.xensim.xenbus.XenErrno;
 import io.xensim.xenbus.event.EventHandler;
@@ -591,7 +590,7 @@ public final class XenbusDevice {
     public CompletableFuture<Void> watch(String path, XsWatchListener listener) {
         assertInExecutor();
         Objects.requireNonNull(listener, "listener");
-        String token = label + ":" + path;
+        String token = "dev:" + label; // with the path, unique on this domain's connection
         if (watches.putIfAbsent(path, token) != null) {
             throw new IllegalStateException("path: " + path + " (already watched by " + label + ")");
         }

@@ -9,7 +9,6 @@ import io.xensim.xenbus.grant.GrantEntryV1;
 import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.SringDescriptor;
 import io.xensim.xenbus.toolstack.ManagedDomain;
-import io.xensim.xenbus.trace.TraceEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
