@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xensim.xenbus.bus.demo.EchoBackend;
 import io.xensim.xenbus.bus.demo.EchoDrivers;
 import io.xensim.xenbus.bus.demo.EchoFrontend;
+import io.xensim.xenbus.bus.demo.EchoRequest;
+import io.xensim.xenbus.bus.demo.EchoResponse;
 import io.xensim.xenbus.grant.GrantEntryV1;
 import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.SringDescriptor;
 import io.xensim.xenbus.toolstack.ManagedDomain;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -251,6 +255,72 @@ class XenbusDeviceModelTest {
         assertThat(guest.domain().grantTable().isGranted(page.ref())).isFalse();
         assertThat(fx.onDomain(guest, memory::allocatedFrames)).isEqualTo(framesBefore - 1);
         assertThat(fx.toolstack.await(fx.toolstack.removeDevice(EchoDrivers.TYPE, 1, 0))).isTrue();
+    }
+
+    @Test
+    void theEchoDriversCarryDataPagesFromTheGrantPoolAndGiveThemBack() {
+        var guest = guestWith(0, 2);
+        fx.addEcho(1, 0);
+        var echo = fx.echoFront(guest, 0);
+        byte[] page = new byte[Layouts.XEN_PAGE_SIZE];
+        for (int i = 0; i < page.length; i++) {
+            page[i] = (byte) (i * 7);
+        }
+        byte[] reversedPage = new byte[page.length];
+        for (int i = 0; i < page.length; i++) {
+            reversedPage[i] = page[page.length - 1 - i];
+        }
+
+        var small = fx.onDomain(guest, () -> echo.reverse("hello, xen".getBytes(StandardCharsets.US_ASCII)));
+        var full = fx.onDomain(guest, () -> echo.reverse(page));
+        var value = fx.onDomain(guest, () -> echo.echo(3));
+
+        assertThat(small).isCompleted();
+        assertThat(small.join()).containsExactly("nex ,olleh".getBytes(StandardCharsets.US_ASCII));
+        assertThat(full).isCompleted();
+        assertThat(full.join()).containsExactly(reversedPage);
+        assertThat(value).isCompletedWithValue(3L);
+        assertThat(fx.front(guest, 0).grantPool().live()).as("every page given back with its response").isZero();
+        assertThat(fx.echoBack(1, 0).served()).isEqualTo(3);
+        assertThat(fx.toolstack.await(fx.toolstack.removeDevice(EchoDrivers.TYPE, 1, 0))).isTrue();
+    }
+
+    @Test
+    void aBadRequestGetsAnErrorResponseAndTheNextRequestIsStillServed() {
+        var guest = guestWith(0, 2);
+        fx.addEcho(1, 0);
+        XenbusDevice front = fx.front(guest, 0);
+        int ref = Integer.parseUnsignedInt(read(front.nodename() + "/ring-ref").orElseThrow());
+        int port = Integer.parseUnsignedInt(read(front.nodename() + "/event-channel").orElseThrow());
+        var dom0 = fx.toolstack.dom0().domain();
+        var scribble = fx.onDomain(fx.toolstack.dom0(),
+                () -> dom0.grantOps().mapGrantRef(1, ref, GrantEntryV1.GNTMAP_host_map));
+        assertThat(scribble.ok()).isTrue();
+        // Three requests a buggy frontend might write: a page ref it never granted, a length past the page, and a
+        // good one.
+        new EchoRequest(77, 4000, 10).encode(slot(scribble.area(), 0));
+        new EchoRequest(78, 8, 5000).encode(slot(scribble.area(), 1));
+        new EchoRequest(79, 5).encode(slot(scribble.area(), 2));
+        scribble.area().set(Layouts.U32, SringDescriptor.REQ_PROD_OFFSET, 3);
+        fx.onDomainRun(guest, () -> guest.domain().eventChannels().send(port));
+
+        EchoBackend back = fx.echoBack(1, 0);
+        assertThat(back.rejected()).isEqualTo(2);
+        assertThat(back.served()).isEqualTo(1);
+        assertThat(fx.back(1, 0).state()).isEqualTo(XenbusState.CONNECTED);
+        assertThat(scribble.area().get(Layouts.U32, SringDescriptor.RSP_PROD_OFFSET)).isEqualTo(3);
+        assertThat(slot(scribble.area(), 0).get(Layouts.U32, EchoResponse.STATUS_OFFSET))
+                .isEqualTo(EchoResponse.ECHO_RSP_ERROR);
+        assertThat(slot(scribble.area(), 2).get(Layouts.U64, EchoResponse.VALUE_OFFSET))
+                .isEqualTo(5L);
+        assertThat(fx.hv.uncaughtErrors()).isEmpty();
+        fx.onDomainRun(fx.toolstack.dom0(), () -> dom0.grantOps().unmapGrantRef(scribble.handle()));
+        assertThat(fx.toolstack.await(fx.toolstack.removeDevice(EchoDrivers.TYPE, 1, 0))).isTrue();
+    }
+
+    private static MemorySegment slot(MemorySegment sring, int i) {
+        return sring.asSlice(SringDescriptor.RING_OFFSET + (long) i * EchoDrivers.RING.entrySize(),
+                EchoDrivers.RING.entrySize());
     }
 
     @Test

@@ -6,9 +6,14 @@ import io.xensim.xenbus.bus.BackendDevice;
 import io.xensim.xenbus.bus.XenbusDevice;
 import io.xensim.xenbus.bus.XenbusDeviceException;
 import io.xensim.xenbus.bus.XenstoreReader;
+import io.xensim.xenbus.grant.GnttabStatus;
+import io.xensim.xenbus.grant.GrantEntryV1;
+import io.xensim.xenbus.grant.MapResult;
+import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.BackRing;
 import io.xensim.xenbus.store.wire.XsValues;
 import io.xensim.xenbus.trace.TraceEvent;
+import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code max-ring-page-order}, reads whichever ring keys the frontend wrote ({@code ring-ref} for one page,
  * {@code ring-page-order} and {@code ring-ref0..N} otherwise), maps the ring, binds its event channel with the
  * handler, and answers each request with its own value (plus the toolstack's {@value EchoDrivers#OFFSET_KEY},
- * watched while connected).
+ * watched while connected), or reverses the bytes of the data page a request names (mapped for the request only,
+ * as blkback maps a segment).
  *
  * <p>Requests are served in ring.h's recommended loop: {@code req_prod} checked for overflow
  * ({@code RING_REQUEST_PROD_OVERFLOW}: the device fails), each request bounded by
@@ -123,7 +129,7 @@ public final class EchoBackend extends BackendDevice {
         return served;
     }
 
-    /** Malformed requests answered with {@link EchoResponse#ECHO_RSP_ERROR} so far. */
+    /** Requests answered with {@link EchoResponse#ECHO_RSP_ERROR} so far (malformed, or a page that did not map). */
     public int rejected() {
         return rejected;
     }
@@ -131,6 +137,33 @@ public final class EchoBackend extends BackendDevice {
     /** The ring-page-order of the mapped ring (0 when not connected). */
     public int ringPageOrder() {
         return ring == null ? 0 : ring.ringPageOrder();
+    }
+
+    /** Maps the request's data page, reverses its first {@code value} bytes in place, unmaps it. */
+    private EchoResponse reverse(EchoRequest req) {
+        var ops = device.domain().grantOps();
+        MapResult map = ops.mapGrantRef(device.otherendId(), req.gref(), GrantEntryV1.GNTMAP_host_map);
+        if (!map.ok()) {
+            rejected++;
+            device.trace(TraceEvent.Kind.RING, "rejected request id " + Integer.toUnsignedString(req.id())
+                    + ": page ref " + Integer.toUnsignedString(req.gref()) + ": " + GnttabStatus.name(map.status()));
+            return new EchoResponse(req.id(), EchoResponse.ECHO_RSP_ERROR, 0);
+        }
+        try {
+            MemorySegment page = map.area();
+            int n = (int) req.value();
+            for (int i = 0, j = n - 1; i < j; i++, j--) {
+                byte a = page.get(Layouts.U8, i);
+                page.set(Layouts.U8, i, page.get(Layouts.U8, j));
+                page.set(Layouts.U8, j, a);
+            }
+        } finally {
+            ops.unmapGrantRef(map.handle());
+        }
+        served++;
+        device.trace(TraceEvent.Kind.RING, "served request id " + req.id() + ": reversed " + req.value()
+                + " bytes of page ref " + Integer.toUnsignedString(req.gref()));
+        return new EchoResponse(req.id(), EchoResponse.ECHO_RSP_OKAY, req.value());
     }
 
     private void onEvent() {
@@ -152,6 +185,7 @@ public final class EchoBackend extends BackendDevice {
                     break; // RING_REQUEST_CONS_OVERFLOW: the slot's previous response is not out yet
                 }
                 switch (ring.takeRequest()) {
+                    case Decoded.Ok<EchoRequest>(EchoRequest req) when req.hasPage() -> ring.putResponse(reverse(req));
                     case Decoded.Ok<EchoRequest>(EchoRequest req) -> {
                         ring.putResponse(new EchoResponse(req.id(), EchoResponse.ECHO_RSP_OKAY, req.value() + offset));
                         served++;

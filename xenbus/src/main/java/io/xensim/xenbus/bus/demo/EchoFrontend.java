@@ -2,7 +2,9 @@ package io.xensim.xenbus.bus.demo;
 
 import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.XenErrno;
+import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.bus.FrontendDevice;
+import io.xensim.xenbus.bus.GrantPool;
 import io.xensim.xenbus.bus.XenbusDevice;
 import io.xensim.xenbus.bus.XenstoreReader;
 import io.xensim.xenbus.ring.FrontRing;
@@ -18,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  * The guest's end of the echo device, written as the template a real frontend copies: a ring of
  * {@code 2^order} pages granted to the backend (the order chosen from the backend's {@code max-ring-page-order},
  * as blkfront does), one event channel bound with its handler, requests that the backend answers with the same
- * value. Requests issued before the device is connected, or in flight when the backend goes away, are (re-)issued
+ * value, or reverses the bytes of a data page granted from the device's {@link GrantPool} ({@link #reverse}).
+ * Requests issued before the device is connected, or in flight when the backend goes away, are (re-)issued
  * on the next connection, as blkfront re-issues its I/O after a reconnect.
  *
  * <p>The connect step ({@link #talkToBackend}) reads the backend's features into a typed record
@@ -33,11 +36,15 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class EchoFrontend extends FrontendDevice {
     private final int wantedRingPageOrder;
-    /** Values of requests not yet answered, by id. */
-    private final Map<Integer, Long> values = new LinkedHashMap<>();
-    /** Requests on the current ring, by id. */
-    private final Map<Integer, Long> inFlight = new LinkedHashMap<>();
-    private final Map<Integer, CompletableFuture<Long>> waiting = new LinkedHashMap<>();
+    /** A request not yet answered: a value to echo, or the bytes of a page to reverse. */
+    private record Pending(long value, byte[] data, CompletableFuture<Long> echoed,
+                           CompletableFuture<byte[]> reversed) {
+    }
+
+    /** Requests not yet answered, by id. */
+    private final Map<Integer, Pending> pending = new LinkedHashMap<>();
+    /** Requests on the current ring, by id, with the data page each one carries. */
+    private final Map<Integer, Optional<GrantPool.DataPage>> inFlight = new LinkedHashMap<>();
     private final List<Integer> queued = new ArrayList<>();
     private int nextId = 1;
     private FrontRing<EchoRequest, EchoResponse> ring;
@@ -98,7 +105,8 @@ public final class EchoFrontend extends FrontendDevice {
 
     @Override
     protected void disconnect() {
-        // The ring, port and pages go back with the device (releaseResources); only forget them here.
+        // The ring, port and data pages go back with the device (releaseResources: a page the backend still maps
+        // is revoked once it lets go); only forget them here. In-flight requests are sent again, on new pages.
         ring = null;
         port = -1;
         pages = null;
@@ -116,31 +124,57 @@ public final class EchoFrontend extends FrontendDevice {
 
     /** Sends {@code value}; completes with what the backend sent back. */
     public CompletableFuture<Long> echo(long value) {
+        var result = new CompletableFuture<Long>();
+        submit(new Pending(value, null, result, null));
+        return result;
+    }
+
+    /**
+     * Sends {@code data} (at most a page) in a data page granted to the backend; completes with the page's bytes
+     * after the backend reversed them in place. The page goes back to the pool with the response.
+     */
+    public CompletableFuture<byte[]> reverse(byte[] data) {
+        if (data.length > Layouts.XEN_PAGE_SIZE) {
+            throw new IllegalArgumentException("data.length: " + data.length + " (expected: <= "
+                    + Layouts.XEN_PAGE_SIZE + ")");
+        }
+        var result = new CompletableFuture<byte[]>();
+        submit(new Pending(data.length, data.clone(), null, result));
+        return result;
+    }
+
+    private void submit(Pending request) {
         assert device.domain().executor().inExecutor();
         int id = nextId++;
-        var result = new CompletableFuture<Long>();
-        waiting.put(id, result);
-        values.put(id, value);
+        pending.put(id, request);
         if (isConnected() && !ring.full()) {
             push(id);
             kick();
         } else {
             queued.add(id);
         }
-        return result;
     }
 
     /** Requests sent and not yet answered. */
     public int outstanding() {
-        return waiting.size();
+        return pending.size();
     }
 
     private void push(int id) {
-        long value = values.get(id);
+        Pending request = pending.get(id);
         int slot = ring.reqProdPvt() & (ring.size() - 1);
-        ring.putRequest(new EchoRequest(id, value));
-        inFlight.put(id, value);
-        device.trace(TraceEvent.Kind.RING, "request id " + id + " value " + value + " in slot " + slot);
+        if (request.data() == null) {
+            ring.putRequest(new EchoRequest(id, request.value()));
+            inFlight.put(id, Optional.empty());
+            device.trace(TraceEvent.Kind.RING, "request id " + id + " value " + request.value() + " in slot " + slot);
+            return;
+        }
+        GrantPool.DataPage page = device.grantPool().allocate(false);
+        page.page().copyFrom(java.lang.foreign.MemorySegment.ofArray(request.data()));
+        ring.putRequest(new EchoRequest(id, page.ref(), request.data().length));
+        inFlight.put(id, Optional.of(page));
+        device.trace(TraceEvent.Kind.RING, "request id " + id + " page ref " + page.ref() + " (" + request.data().length
+                + " bytes) in slot " + slot);
     }
 
     private void kick() {
@@ -186,19 +220,32 @@ public final class EchoFrontend extends FrontendDevice {
     }
 
     private void complete(EchoResponse rsp) {
-        if (inFlight.remove(rsp.id()) == null) {
+        if (!inFlight.containsKey(rsp.id())) {
             device.trace(TraceEvent.Kind.RING, "ignoring a response to id " + Integer.toUnsignedString(rsp.id())
                     + ", not in flight");
             return;
         }
-        values.remove(rsp.id());
+        Optional<GrantPool.DataPage> page = inFlight.remove(rsp.id());
+        Pending request = pending.remove(rsp.id());
         device.trace(TraceEvent.Kind.RING, "response id " + rsp.id() + " status " + rsp.status() + " value "
                 + rsp.value());
-        CompletableFuture<Long> f = waiting.remove(rsp.id());
-        if (rsp.status() == EchoResponse.ECHO_RSP_OKAY) {
-            f.complete(rsp.value());
+        boolean okay = rsp.status() == EchoResponse.ECHO_RSP_OKAY;
+        if (page.isPresent()) {
+            byte[] bytes = page.get().page().asSlice(0, request.data().length).toArray(Layouts.U8);
+            device.grantPool().free(page.get());
+            if (okay) {
+                request.reversed().complete(bytes);
+            } else {
+                request.reversed().completeExceptionally(error(rsp));
+            }
+        } else if (okay) {
+            request.echoed().complete(rsp.value());
         } else {
-            f.completeExceptionally(new IllegalStateException("echo request " + rsp.id() + ": ECHO_RSP_ERROR"));
+            request.echoed().completeExceptionally(error(rsp));
         }
+    }
+
+    private static IllegalStateException error(EchoResponse rsp) {
+        return new IllegalStateException("echo request " + rsp.id() + ": ECHO_RSP_ERROR");
     }
 }
