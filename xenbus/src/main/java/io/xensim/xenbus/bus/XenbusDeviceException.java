@@ -8,6 +8,8 @@ import io.xensim.xenbus.XenErrno;
  * {@link XenbusDevice#fatal(int, String) xenbus_dev_fatal} with that errno, so the device closes and the reason
  * is recorded in xenstore; it never leaves the domain that raised it.
  *
+ * <p><b>Threading:</b> immutable; raised and handled on the device's domain's executor.
+ *
  * <p><b>Reference:</b> the {@code err = ...; if (err) { xenbus_dev_fatal(dev, err, "..."); goto fail; }} pattern of
  * Linux's xenbus drivers (blkfront {@code talk_to_blkback}, blkback {@code connect_ring}).
  */

@@ -8,6 +8,11 @@ import java.util.concurrent.CompletableFuture;
  * What an echo backend offers, as the frontend reads it before setting up: the typed record a protocol reads from
  * the other end's directory, with the defaults an absent or malformed key has ({@code xenbus_read_unsigned}).
  *
+ * <p><b>Threading:</b> immutable; {@link #read} completes on the reader's executor.
+ *
+ * <p><b>Reference:</b> Linux drivers/block/xen-blkfront.c ({@code talk_to_blkback} reads
+ * {@code max-ring-page-order} the same way).
+ *
  * @param echo             {@value EchoDrivers#FEATURE_KEY}: the backend echoes (absent: false)
  * @param maxRingPageOrder {@value EchoDrivers#MAX_RING_PAGE_ORDER}, capped at {@link RingSize#MAX_RING_PAGE_ORDER}
  *                         (absent: 0)
