@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The grants of one device's data pages (netfront's rx/tx buffers, blkfront's segments): each page is a frame of
@@ -84,8 +85,8 @@ public final class GrantPool {
     }
 
     /** The page granted as {@code ref}, if this pool holds it (to check a ref the other end answers with). */
-    public java.util.Optional<DataPage> page(int ref) {
-        return java.util.Optional.ofNullable(pages.get(ref));
+    public Optional<DataPage> page(int ref) {
+        return Optional.ofNullable(pages.get(ref));
     }
 
     /** Pages granted and not yet freed. */

@@ -2,13 +2,14 @@ package io.xensim.xenbus.bus.demo;
 
 import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.XenErrno;
-import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.bus.FrontendDevice;
 import io.xensim.xenbus.bus.GrantPool;
 import io.xensim.xenbus.bus.XenbusDevice;
 import io.xensim.xenbus.bus.XenstoreReader;
+import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.FrontRing;
 import io.xensim.xenbus.trace.TraceEvent;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,7 +171,7 @@ public final class EchoFrontend extends FrontendDevice {
             return;
         }
         GrantPool.DataPage page = device.grantPool().allocate(false);
-        page.page().copyFrom(java.lang.foreign.MemorySegment.ofArray(request.data()));
+        page.page().copyFrom(MemorySegment.ofArray(request.data()));
         ring.putRequest(new EchoRequest(id, page.ref(), request.data().length));
         inFlight.put(id, Optional.of(page));
         device.trace(TraceEvent.Kind.RING, "request id " + id + " page ref " + page.ref() + " (" + request.data().length
