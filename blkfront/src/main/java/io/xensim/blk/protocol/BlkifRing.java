@@ -2,6 +2,8 @@ package io.xensim.blk.protocol;
 
 import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.RingSize;
+import io.xensim.xenbus.ring.RingType;
+import io.xensim.xenbus.ring.SlotLayout;
 
 /**
  * The geometry of the blkif ring ({@code DEFINE_RING_TYPES(blkif, struct blkif_request, struct blkif_response)} in
@@ -17,6 +19,14 @@ public final class BlkifRing {
     public static final int MAX_RING_PAGE_ORDER = RingSize.MAX_RING_PAGE_ORDER;
     /** {@code __CONST_RING_SIZE(blkif, 4096)}: entries in a one-page ring. */
     public static final int RING_SIZE = RingSize.entries(Layouts.XEN_PAGE_SIZE, ENTRY_LENGTH);
+
+    /**
+     * {@code DEFINE_RING_TYPES(blkif, struct blkif_request, struct blkif_response)}: requests are any of the
+     * request structs sharing the slot ({@link BlkifRingRequest}, told apart by {@code operation}).
+     */
+    public static final RingType<BlkifRingRequest, BlkifResponse> BLKIF = RingType.of("blkif",
+            SlotLayout.of("blkif_request", BlkifRequest.LENGTH, BlkifRingRequest::encode, BlkifRingRequest::decode),
+            SlotLayout.of("blkif_response", BlkifResponse.LENGTH, BlkifResponse::encode, BlkifResponse::decode));
 
     private BlkifRing() {
     }

@@ -2,6 +2,8 @@ package io.xensim.net.protocol;
 
 import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.RingSize;
+import io.xensim.xenbus.ring.RingType;
+import io.xensim.xenbus.ring.SlotLayout;
 
 /**
  * The geometry of the three netif rings ({@code DEFINE_RING_TYPES(netif_tx, ...)}, {@code (netif_rx, ...)} and
@@ -38,6 +40,23 @@ public final class NetifRing {
     public static final int RX_RING_SIZE = RingSize.entries(Layouts.XEN_PAGE_SIZE, RX_ENTRY_LENGTH);
     /** {@code __CONST_RING_SIZE(xen_netif_ctrl, 4096)}. */
     public static final int CTRL_RING_SIZE = RingSize.entries(Layouts.XEN_PAGE_SIZE, CTRL_ENTRY_LENGTH);
+
+    /** {@code DEFINE_RING_TYPES(netif_tx, struct netif_tx_request, struct netif_tx_response)}. */
+    public static final RingType<NetifTxRequest, NetifTxResponse> TX = RingType.of("netif_tx",
+            SlotLayout.of("netif_tx_request", NetifTxRequest.LENGTH, NetifTxRequest::encode, NetifTxRequest::decode),
+            SlotLayout.of("netif_tx_response", NetifTxResponse.LENGTH, NetifTxResponse::encode,
+                    NetifTxResponse::decode));
+    /** {@code DEFINE_RING_TYPES(netif_rx, struct netif_rx_request, struct netif_rx_response)}. */
+    public static final RingType<NetifRxRequest, NetifRxResponse> RX = RingType.of("netif_rx",
+            SlotLayout.of("netif_rx_request", NetifRxRequest.LENGTH, NetifRxRequest::encode, NetifRxRequest::decode),
+            SlotLayout.of("netif_rx_response", NetifRxResponse.LENGTH, NetifRxResponse::encode,
+                    NetifRxResponse::decode));
+    /** {@code DEFINE_RING_TYPES(xen_netif_ctrl, struct xen_netif_ctrl_request, struct xen_netif_ctrl_response)}. */
+    public static final RingType<XenNetifCtrlRequest, XenNetifCtrlResponse> CTRL = RingType.of("xen_netif_ctrl",
+            SlotLayout.of("xen_netif_ctrl_request", XenNetifCtrlRequest.LENGTH, XenNetifCtrlRequest::encode,
+                    XenNetifCtrlRequest::decode),
+            SlotLayout.of("xen_netif_ctrl_response", XenNetifCtrlResponse.LENGTH, XenNetifCtrlResponse::encode,
+                    XenNetifCtrlResponse::decode));
 
     /** {@code struct xen_netif_gref} entries in one grant list page for ADD/DEL_GREF_MAPPING. */
     public static final int GREFS_PER_PAGE = Layouts.XEN_PAGE_SIZE / XenNetifGref.LENGTH;

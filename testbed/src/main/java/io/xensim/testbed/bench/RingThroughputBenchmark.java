@@ -1,5 +1,8 @@
 package io.xensim.testbed.bench;
 
+import io.xensim.net.protocol.NetifRing;
+import io.xensim.net.protocol.NetifTxRequest;
+import io.xensim.net.protocol.NetifTxResponse;
 import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.BackRing;
 import io.xensim.xenbus.ring.FrontRing;
@@ -111,8 +114,8 @@ public class RingThroughputBenchmark {
     @State(Scope.Thread)
     public static class XenRing {
         Arena arena;
-        FrontRing front;
-        BackRing back;
+        FrontRing<NetifTxRequest, NetifTxResponse> front;
+        BackRing<NetifTxRequest, NetifTxResponse> back;
         Thread frontThread;
         Thread backThread;
         volatile boolean running;
@@ -128,8 +131,8 @@ public class RingThroughputBenchmark {
         public void start() {
             arena = Arena.ofShared();
             MemorySegment page = arena.allocate(Layouts.XEN_PAGE_SIZE, Layouts.XEN_PAGE_SIZE);
-            front = FrontRing.init(page, ENTRY);
-            back = BackRing.init(page, ENTRY);
+            front = FrontRing.init(page, NetifRing.TX);
+            back = BackRing.init(page, NetifRing.TX);
             if (front.size() != RING_SIZE) {
                 throw new AssertionError(front);
             }
@@ -140,7 +143,7 @@ public class RingThroughputBenchmark {
 
         /** netback's loop in miniature: consume, answer over the slot, push, and sleep after the final check. */
         private void backend() {
-            BackRing ring = back;
+            BackRing<?, ?> ring = back;
             MemorySegment sring = ring.sring();
             long notifications = 0;
             Backoff backoff = new Backoff();
@@ -221,7 +224,7 @@ public class RingThroughputBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public int xenRing(XenRing s, XenNotifications counters) {
-        FrontRing ring = s.front;
+        FrontRing<?, ?> ring = s.front;
         MemorySegment sring = ring.sring();
         int done = 0;
         int sum = 0;

@@ -46,7 +46,7 @@ class XenbusHandshakeTest {
         assertThat(ringRef).isLessThan(initialised);
         assertThat(initialised).isLessThan(backendMaps);
         assertThat(events.get(ringRef).detail()).contains("(tx ");
-        assertThat(fx.echoFront(guest, 0).backendFeature()).contains("1");
+        assertThat(fx.echoFront(guest, 0).backendFeatures()).hasValueSatisfying(f -> assertThat(f.echo()).isTrue());
     }
 
     @Test

@@ -7,42 +7,68 @@ import static io.xensim.xenbus.bus.XenbusState.INITIALISED;
 import static io.xensim.xenbus.bus.XenbusState.INIT_WAIT;
 import static io.xensim.xenbus.bus.XenbusState.UNKNOWN;
 
-import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.XenErrno;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The backend half of the xenbus handshake, for any protocol: netback, blkback and the demonstration drivers extend
- * it. In the order of the io/blkif.h and io/netif.h diagrams:
+ * it through hooks; the handshake itself ({@link #start}, {@link #otherendChanged}, {@link #close}) is final. In
+ * the order of the io/blkif.h and io/netif.h diagrams:
  * <ol>
  *   <li>on probe (Initialising): write the backend's features ({@link #features()}) and switch to InitWait;</li>
- *   <li>when the frontend is Initialised or Connected: read its transport keys ({@link #frontendTransportKeys()},
- *       every one required), map the rings and bind the event channels ({@link #connect}), write what the frontend
- *       reads once connected, switch to Connected.</li>
+ *   <li>when the frontend is Initialised or Connected: {@link #connect} reads the frontend's keys as it goes
+ *       ({@link XenbusDevice#otherend()}: {@code ring-page-order} decides {@code ring-ref} or
+ *       {@code ring-ref0..N}), maps the rings and binds the event channels, and answers what the frontend reads
+ *       once connected; then Connected.</li>
  * </ol>
  * Closing: when the frontend goes Closing the backend disconnects and follows to Closing; when it is Closed (or its
  * directory has gone) the backend goes Closed. A Closed backend whose frontend comes back to Initialising returns to
  * InitWait (xen-blkback's "prepare for reconnect"). A fresh backend in InitWait that finds a frontend still Closed
  * from an earlier connection waits for it to reinitialise.
  *
- * <p>A frontend's keys are untrusted: a missing or malformed one closes this device ({@link XenbusDevice#fatal})
- * and nothing else.
+ * <p>A frontend's keys are untrusted: a missing or malformed one, or a ref or port that does not map or bind, fails
+ * {@link #connect} with a {@link XenbusDeviceException}, which closes this device ({@link XenbusDevice#fatal}) with
+ * its errno and nothing else. Where the driver is, is one {@link Phase}, changed only by {@link #transition}.
  *
  * <p><b>Threading:</b> every method runs on the backend domain's executor.
  *
- * <p><b>Reference:</b> Linux drivers/block/xen-blkback/xenbus.c ({@code frontend_changed}, {@code connect_ring})
- * and drivers/net/xen-netback/xenbus.c ({@code frontend_changed}, {@code set_backend_state}).
+ * <p><b>Reference:</b> Linux drivers/block/xen-blkback/xenbus.c ({@code frontend_changed}, {@code connect_ring},
+ * {@code read_per_ring_refs}) and drivers/net/xen-netback/xenbus.c ({@code frontend_changed},
+ * {@code set_backend_state}, {@code connect_data_rings}).
  */
 public abstract class BackendDevice implements XenbusDeviceHandler {
+    /** Where the backend driver is in the handshake. */
+    public enum Phase {
+        /** Writing the features, on the way to InitWait. */
+        INITIALISING,
+        /** Waiting for the frontend to publish its transport. */
+        INIT_WAIT,
+        /** {@link #connect} runs. */
+        CONNECTING,
+        CONNECTED,
+        /** A step failed or timed out: the transport is down, the device Closing. */
+        FAILED,
+        /** Closing: the transport is down, waiting for the frontend to reach Closed. */
+        CLOSING,
+        /** Closed; returns to InitWait if the frontend reinitialises. */
+        CLOSED,
+        /** The device's directory is gone. */
+        REMOVED;
+
+        /** True while the driver may hold a transport ({@link #disconnect()} is due). */
+        public boolean hasTransport() {
+            return this == CONNECTING || this == CONNECTED;
+        }
+    }
+
     protected final XenbusDevice device;
-    private boolean connected;
-    private boolean connecting;
+    private Phase phase = Phase.INITIALISING;
+    private String phaseReason = "probed";
+    private int connections;
 
     protected BackendDevice(XenbusDevice device) {
         this.device = Objects.requireNonNull(device, "device");
@@ -54,51 +80,91 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
 
     // ------------------------------------------------------------------------------------------ protocol hooks
 
-    /** Keys written to this end's directory before InitWait ({@code feature-*}, {@code max-*}). */
+    /** Keys written to this end's directory before InitWait ({@code feature-*}, {@code max-*}), in order. */
     protected Map<String, String> features() {
         return Map.of();
     }
 
-    /** Keys of the frontend directory that must be there once it is Initialised ({@code ring-ref}, …). */
-    protected abstract List<String> frontendTransportKeys();
-
-    /** Keys of the frontend directory read if present ({@code request-*}, {@code protocol}, …). */
-    protected List<String> optionalFrontendKeys() {
+    /**
+     * Keys of the frontend directory its first step writes, named in a timeout message if the frontend never
+     * publishes (only a hint: {@link #connect} reads what it needs).
+     */
+    protected List<String> awaitedFrontendKeys() {
         return List.of();
     }
 
     /**
-     * Maps the rings and binds the event channels the frontend published. {@code Ok} carries keys to write before
-     * switching to Connected (may be empty); {@code Malformed} names what was wrong and closes the device.
+     * Reads the frontend's transport with {@code frontend}, maps the rings and binds the event channels
+     * ({@link XenbusDevice#mapRing}, {@link XenbusDevice#bindInterdomainEvtchn}); completes with the keys to write
+     * before switching to Connected (may be empty), or exceptionally, which closes the device.
      */
-    protected abstract Decoded<Map<String, String>> connect(Map<String, Optional<String>> frontendKeys);
+    protected abstract CompletableFuture<Map<String, String>> connect(XenstoreReader frontend);
 
-    /** Stop using the transport; whatever the device helpers handed out is released right after. */
+    /** Stop using the transport (it may be half set up); whatever the device helpers handed out is released after. */
     protected abstract void disconnect();
 
+    /** Where the driver is in the handshake. */
+    public final Phase phase() {
+        return phase;
+    }
+
     public final boolean isConnected() {
-        return connected;
+        return phase == Phase.CONNECTED;
+    }
+
+    /** How many times {@link #connect} was called. */
+    public final int connectionCount() {
+        return connections;
+    }
+
+    /**
+     * Fails the device from inside the driver (a ring the other end broke, say: {@code RING_*_PROD_OVERFLOW}):
+     * stops using the transport, releases it, and closes the device with {@code xenbus_dev_fatal(errno, message)}.
+     * The driver must not touch the transport after this returns.
+     */
+    protected final void fatal(int errno, String message) {
+        assert device.domain().executor().inExecutor();
+        if (phase == Phase.FAILED || phase == Phase.REMOVED) {
+            return;
+        }
+        fail(errno, message);
+    }
+
+    /** The one place the phase changes; {@code why} is kept for {@link #toString()}. */
+    private void transition(Phase next, String why) {
+        assert device.domain().executor().inExecutor();
+        phase = next;
+        phaseReason = why;
+    }
+
+    private boolean current(int connection, Phase expected) {
+        return connections == connection && phase == expected && !device.isRemoved();
     }
 
     // ------------------------------------------------------------------------------------------ the handshake
 
     @Override
-    public void start() {
+    public final void start() {
         Map<String, String> features = features();
         CompletableFuture<Void> written = features.isEmpty() ? CompletableFuture.completedFuture(null)
                 : device.writeOwnInTransaction(features);
         written.thenCompose(v -> device.switchState(INIT_WAIT, features.isEmpty() ? "ready"
                 : "published " + String.join(", ", features.keySet())))
-                .thenRun(this::awaitFrontend)
+                .thenRun(() -> {
+                    if (phase == Phase.INITIALISING) {
+                        awaitFrontend("features written");
+                    }
+                })
                 .exceptionally(err -> {
-                    device.fatal("publishing features: " + TracedXs.rootMessage(err));
+                    fail("publishing features", err);
                     return null;
                 });
     }
 
-    private void awaitFrontend() {
+    private void awaitFrontend(String why) {
+        transition(Phase.INIT_WAIT, why);
         device.expect("the frontend to publish its transport and reach Initialised or Connected",
-                EnumSet.of(INITIALISED, CONNECTED), frontendTransportKeys());
+                EnumSet.of(INITIALISED, CONNECTED), awaitedFrontendKeys());
         XenbusState frontend = device.otherendState();
         if (frontend == INITIALISED || frontend == CONNECTED) {
             connectToFrontend();
@@ -107,29 +173,34 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
 
     @Override
     public final void otherendChanged(XenbusState frontend) {
-        XenbusState state = device.state();
         switch (frontend) {
             case INITIALISING -> {
-                if (state == CLOSED) {
-                    device.switchState(INIT_WAIT, "frontend reinitialising").thenRun(this::awaitFrontend);
+                if (phase == Phase.CLOSED) {
+                    device.switchState(INIT_WAIT, "frontend reinitialising").thenRun(() -> {
+                        if (phase == Phase.CLOSED) {
+                            awaitFrontend("frontend reinitialising");
+                        }
+                    });
                 }
             }
             case INITIALISED, CONNECTED -> {
-                if (state == INIT_WAIT) {
+                if (phase == Phase.INIT_WAIT) {
                     connectToFrontend();
                 }
             }
             case CLOSING -> {
-                if (state != CLOSING && state != CLOSED) {
+                if (phase == Phase.INITIALISING || phase == Phase.INIT_WAIT || phase.hasTransport()) {
                     teardown();
+                    transition(Phase.CLOSING, "frontend closing");
                     device.switchState(CLOSING, "frontend closing");
                     device.expect("the frontend to reach Closed", EnumSet.of(CLOSED, UNKNOWN), List.of());
                 }
             }
             case CLOSED, UNKNOWN -> {
-                if (connected || state == CONNECTED || state == CLOSING || state == INITIALISED) {
+                if (phase.hasTransport() || phase == Phase.CLOSING || phase == Phase.FAILED) {
                     teardown();
                     device.clearExpectation();
+                    transition(Phase.CLOSED, "frontend is " + frontend.shortName());
                     device.switchState(CLOSED, "frontend is " + frontend.shortName());
                 }
                 // In InitWait a Closed frontend is one from an earlier connection: wait for it to reinitialise.
@@ -141,73 +212,80 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
     }
 
     private void connectToFrontend() {
-        if (connecting || connected) {
-            return;
-        }
-        connecting = true;
-        List<String> keys = new ArrayList<>(frontendTransportKeys());
-        keys.addAll(optionalFrontendKeys());
-        device.readOtherend(keys).thenCompose(values -> {
-            if (device.state() != INIT_WAIT || device.isRemoved()) {
-                return CompletableFuture.completedFuture(null);
-            }
-            for (String required : frontendTransportKeys()) {
-                if (values.get(required).isEmpty()) {
-                    device.fatal(XenErrno.XEN_ENOENT, "missing key " + device.otherendPath() + "/" + required);
-                    return CompletableFuture.completedFuture(null);
-                }
-            }
-            switch (connect(values)) {
-                case Decoded.Malformed<Map<String, String>>(String reason) -> {
-                    device.releaseResources();
-                    device.fatal("connecting to the frontend: " + reason);
-                    return CompletableFuture.completedFuture(null);
-                }
-                case Decoded.Ok<Map<String, String>>(Map<String, String> publish) -> {
-                    connected = true;
+        transition(Phase.CONNECTING, "frontend published");
+        int connection = ++connections;
+        CompletableFuture.completedFuture(device.otherend())
+                .thenCompose(this::connect)
+                .thenCompose(publish -> {
+                    if (!current(connection, Phase.CONNECTING)) {
+                        return CompletableFuture.completedFuture(null);
+                    }
                     CompletableFuture<Void> written = publish.isEmpty() ? CompletableFuture.completedFuture(null)
                             : device.writeOwnInTransaction(publish);
-                    return written.thenCompose(v -> connected
-                            ? device.switchState(CONNECTED, "mapped the ring, bound the event channel")
-                            : CompletableFuture.completedFuture(null));
-                }
-            }
-        }).whenComplete((v, err) -> {
-            connecting = false;
-            if (err != null && !device.isRemoved()) {
-                device.fatal("connecting: " + TracedXs.rootMessage(err));
-            }
-        });
+                    return written.thenCompose(v -> {
+                        if (!current(connection, Phase.CONNECTING)) {
+                            return CompletableFuture.completedFuture(null);
+                        }
+                        transition(Phase.CONNECTED, "connected");
+                        return device.switchState(CONNECTED, "mapped the ring, bound the event channel");
+                    });
+                })
+                .whenComplete((v, err) -> {
+                    if (err != null && connections == connection && !device.isRemoved()) {
+                        fail("connecting to the frontend", err);
+                    }
+                });
+    }
+
+    /** A hook or a step failed: stop, give everything back, and let the other end know (xenbus_dev_fatal). */
+    private void fail(String step, Throwable err) {
+        Throwable cause = TracedXs.rootCause(err);
+        fail(cause instanceof XenbusDeviceException e ? e.errno() : XenErrno.XEN_EIO,
+                step + ": " + TracedXs.rootMessage(err));
+    }
+
+    private void fail(int errno, String message) {
+        teardown();
+        transition(Phase.FAILED, message);
+        device.fatal(errno, message);
     }
 
     private void teardown() {
-        if (connected) {
-            connected = false;
+        if (phase.hasTransport()) {
             disconnect();
         }
         device.releaseResources();
     }
 
     /** Closes the device from this end (the backend is going away): Closing now, Closed when the frontend is. */
-    public void close() {
+    public final void close() {
         assert device.domain().executor().inExecutor();
-        XenbusState state = device.state();
-        if (state == CLOSING || state == CLOSED) {
+        if (phase == Phase.CLOSING || phase == Phase.CLOSED || phase == Phase.REMOVED) {
             return;
         }
         teardown();
+        transition(Phase.CLOSING, "closed by the driver");
         device.switchState(CLOSING, "backend closing");
         device.expect("the frontend to reach Closed", EnumSet.of(CLOSED, UNKNOWN), List.of());
     }
 
     @Override
-    public void timedOut(XenbusTimeoutException error) {
+    public final void timedOut(XenbusTimeoutException error) {
         teardown();
+        if (phase != Phase.CLOSING) {
+            transition(Phase.FAILED, "timed out");
+        }
         device.fatal(error.getMessage());
     }
 
     @Override
     public final void remove() {
         teardown();
+        transition(Phase.REMOVED, "removed");
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + device.label() + " " + phase + " (" + phaseReason + ")]";
     }
 }

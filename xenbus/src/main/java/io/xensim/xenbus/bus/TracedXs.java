@@ -159,11 +159,17 @@ public final class TracedXs implements AutoCloseable {
     }
 
     static String rootMessage(Throwable err) {
+        Throwable t = rootCause(err);
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /** {@code err} without the {@code CompletionException}/{@code ExecutionException} wrappers of futures. */
+    static Throwable rootCause(Throwable err) {
         Throwable t = err;
         while ((t instanceof java.util.concurrent.CompletionException
                 || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
+        return t;
     }
 }

@@ -1,7 +1,10 @@
 package io.xensim.xenbus.bus;
 
+import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.Domain;
+import io.xensim.xenbus.Domid;
 import io.xensim.xenbus.NanoClock;
+import io.xensim.xenbus.store.wire.XsValues;
 import io.xensim.xenbus.trace.TraceEvent;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -210,22 +213,25 @@ public final class XenbusBus implements AutoCloseable {
                 return;
             }
             Optional<String> path = otherPath.join().filter(p -> !p.isBlank());
-            var id = XenbusDevice.parseU32(idKey, otherId.join());
-            if (path.isEmpty() || !(id instanceof io.xensim.xenbus.Decoded.Ok<Integer>(Integer otherDomid))
-                    || otherDomid > 0xFFFF) {
+            Decoded<Long> id = otherId.join().map(idText -> XsValues.parseUnsigned(idText, Domid.DOMID_FIRST_RESERVED - 1))
+                    .orElse(Decoded.malformed("missing"));
+            if (path.isEmpty() || !(id instanceof Decoded.Ok<Long>(Long otherDomidValue))) {
                 info(label, "not probing " + nodename + ": missing or bad " + pathKey + "/" + idKey);
                 return;
             }
+            int otherDomid = (int) otherDomidValue.longValue();
+            // The last components of the directory: <devid> (frontend), <frontend-domid>/<devid> (backend).
             String[] parts = nodename.split("/");
-            int devid;
-            int frontendDomid;
-            try {
-                devid = Integer.parseInt(parts[parts.length - 1]);
-                frontendDomid = front ? domain.domid() : Integer.parseInt(parts[parts.length - 2]);
-            } catch (NumberFormatException e) {
+            Decoded<Long> devidValue = XsValues.parseUnsigned(parts[parts.length - 1], Integer.MAX_VALUE);
+            Decoded<Long> frontendValue = front ? Decoded.ok((long) domain.domid())
+                    : XsValues.parseUnsigned(parts[parts.length - 2], Domid.DOMID_FIRST_RESERVED - 1);
+            if (!(devidValue instanceof Decoded.Ok<Long>(Long devidLong))
+                    || !(frontendValue instanceof Decoded.Ok<Long>(Long frontendLong))) {
                 info(label, "not probing " + nodename + ": device id is not a number");
                 return;
             }
+            int devid = (int) devidLong.longValue();
+            int frontendDomid = (int) frontendLong.longValue();
             var device = new XenbusDevice(this, end, type, nodename, devid, frontendDomid, path.get(), otherDomid,
                     s);
             devices.put(nodename, device);

@@ -1,11 +1,12 @@
 package io.xensim.xenbus.bus;
 
-import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.Domain;
 import io.xensim.xenbus.XenErrno;
+import io.xensim.xenbus.event.EventHandler;
 import io.xensim.xenbus.grant.GnttabStatus;
 import io.xensim.xenbus.grant.GrantEntryV1;
 import io.xensim.xenbus.grant.MapResult;
+import io.xensim.xenbus.store.client.XsWatchListener;
 import io.xensim.xenbus.trace.TraceEvent;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -31,15 +32,24 @@ import java.util.concurrent.CompletableFuture;
  * does not recreate a directory that has gone ({@code xenbus_switch_state()}).
  *
  * <p>The resource helpers ({@link #setupRing}, {@link #allocEvtchn}, {@link #bindInterdomainEvtchn},
- * {@link #mapRing}) are {@code xenbus_setup_ring()}, {@code xenbus_alloc_evtchn()},
- * {@code bind_interdomain_evtchn_to_irqhandler()} and {@code xenbus_map_ring_valloc()}; the device remembers what
- * they handed out so that {@link #releaseResources()} can give back whatever a driver forgot when the device goes.
+ * {@link #mapRing}, {@link #grantPool()}, {@link #watch}) are {@code xenbus_setup_ring()},
+ * {@code xenbus_alloc_evtchn()} + {@code bind_evtchn_to_irqhandler()}, {@code bind_interdomain_evtchn_to_irqhandler()},
+ * {@code xenbus_map_ring_valloc()}, the grant references of a driver's data pages and
+ * {@code xenbus_watch_pathfmt()}. Each binds what it allocates to the device: a port comes with its handler, and
+ * {@link #releaseResources()} gives back whatever a driver did not when the device goes. A helper that fails
+ * throws {@link XenbusDeviceException} with the Xen errno ({@code ENOMEM} when guest memory is exhausted,
+ * {@code ENOSPC} when the grant table or the port space is full, the mapping's or binding's error for a ref or
+ * port the other end wrote), which the device templates turn into {@link #fatal(int, String)}.
+ *
+ * <p>The other end's keys are read as the driver goes, through {@link #otherend()} (a {@link XenstoreReader}).
  *
  * <p><b>Threading:</b> confined to the device's domain's executor ({@code assert domain.executor().inExecutor()}),
  * like everything a driver does. The accessors of immutable fields and {@link #state()} (volatile, for tests) may be
  * read from any thread.
  *
- * <p><b>Reference:</b> Linux drivers/xen/xenbus/xenbus_client.c and xenbus_probe.c.
+ * <p><b>Reference:</b> Linux drivers/xen/xenbus/xenbus_client.c ({@code xenbus_switch_state},
+ * {@code xenbus_dev_fatal}, {@code xenbus_setup_ring}, {@code xenbus_alloc_evtchn}, {@code xenbus_map_ring_valloc},
+ * {@code xenbus_watch_pathfmt}), xenbus_probe.c, drivers/xen/events ({@code bind_evtchn_to_irqhandler}).
  */
 public final class XenbusDevice {
     /** Error values are cut to fit a guest's node-size quota (C xenstored's default is 2048 bytes). */
@@ -93,6 +103,11 @@ public final class XenbusDevice {
     private final List<RingPages> rings = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
     private final List<RingMapping> mappings = new ArrayList<>();
+    /** Extra watches ({@link #watch}): path -> token. */
+    private final Map<String, String> watches = new LinkedHashMap<>();
+    private final GrantPool grantPool = new GrantPool(this);
+    private final XenstoreReader otherend;
+    private final XenstoreReader own;
 
     XenbusDevice(XenbusBus bus, End end, String type, String nodename, int devid, int frontendDomid,
             String otherendPath, int otherendId, XenbusState initialState) {
@@ -106,6 +121,10 @@ public final class XenbusDevice {
         this.otherendId = otherendId;
         this.state = initialState;
         this.label = end == End.FRONTEND ? type + "/" + devid : type + "/" + frontendDomid + "/" + devid;
+        // A key this domain may not read (EACCES: the other end's directory has gone) is as good as missing.
+        this.otherend = XenstoreReader.over(otherendPath,
+                path -> xs().readOptional(path).exceptionally(err -> Optional.empty()));
+        this.own = XenstoreReader.over(nodename, path -> xs().readOptional(path));
     }
 
     void attach(XenbusDeviceHandler handler) {
@@ -201,7 +220,8 @@ public final class XenbusDevice {
         assert domain().executor().inExecutor() : label + ": not on " + domain().executor();
     }
 
-    void trace(TraceEvent.Kind kind, String detail) {
+    /** Records {@code detail} in the trace, as this device of this domain. */
+    public void trace(TraceEvent.Kind kind, String detail) {
         bus.domain().hypervisor().trace(domid(), label, kind, detail);
     }
 
@@ -210,7 +230,8 @@ public final class XenbusDevice {
     /**
      * Switches this end to {@code next} ({@code xenbus_switch_state()}): in one transaction, reads the
      * {@code state} key, checks the transition from its value, and writes the new value unless it is already there
-     * or the directory has gone. The transition is checked at once from {@link #state()} too.
+     * or the directory has gone. The transition is checked at once from {@link #state()} too. As in Linux,
+     * switching to the state this end already has is a no-op: nothing is read, written or traced.
      *
      * @throws IllegalStateException if {@code next} is not a successor of the current state: the message names the
      *                               device, both states and the allowed ones
@@ -286,25 +307,14 @@ public final class XenbusDevice {
 
     // ------------------------------------------------------------------------------------------ keys
 
-    /** Reads {@code key} of this end's directory. */
-    public CompletableFuture<Optional<String>> readOwn(String key) {
-        return xs().readOptional(nodename + "/" + key);
+    /** Reads the other end's directory as the driver goes (its connect step): strings, unsigneds, features, queues. */
+    public XenstoreReader otherend() {
+        return otherend;
     }
 
-    /** Reads {@code key} of the other end's directory. */
-    public CompletableFuture<Optional<String>> readOtherend(String key) {
-        // A key this domain may not read (EACCES: the other end's directory has gone) is as good as missing.
-        return xs().readOptional(otherendPath + "/" + key).exceptionally(err -> Optional.empty());
-    }
-
-    /** Reads several keys of the other end's directory, in order. */
-    public CompletableFuture<Map<String, Optional<String>>> readOtherend(List<String> keys) {
-        Map<String, Optional<String>> out = new LinkedHashMap<>();
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        for (String key : keys) {
-            chain = chain.thenCompose(v -> readOtherend(key).thenAccept(value -> out.put(key, value)));
-        }
-        return chain.thenApply(v -> out);
+    /** Reads this end's own directory (keys the toolstack wrote there: {@code mac}, {@code handle}, …). */
+    public XenstoreReader own() {
+        return own;
     }
 
     /**
@@ -325,8 +335,9 @@ public final class XenbusDevice {
 
     /**
      * Starts waiting for the other end to reach one of {@code states}, within {@link XenbusConfig#stepTimeout()}
-     * from now. {@code otherendKeys} are the keys of the other end's directory that step must have written; a
-     * timeout names the first one missing (else the other end's {@code state}). Replaces an earlier expectation;
+     * from now. {@code otherendKeys} are keys of the other end's directory that step writes, named in the
+     * timeout message only (the first one missing, else the other end's {@code state}); nothing reads them for the
+     * driver. Replaces an earlier expectation;
      * met as soon as the other end is seen in one of {@code states}.
      */
     public void expect(String what, Set<XenbusState> states, List<String> otherendKeys) {
@@ -355,15 +366,8 @@ public final class XenbusDevice {
             return;
         }
         expectation = null;
-        List<String> keys = new ArrayList<>(e.keys());
-        readOtherend(keys).thenCombine(readOtherend("state"), (values, otherState) -> {
-            String missing = null;
-            for (var kv : values.entrySet()) {
-                if (kv.getValue().isEmpty()) {
-                    missing = otherendPath + "/" + kv.getKey();
-                    break;
-                }
-            }
+        firstMissing(e.keys(), 0).thenCombine(otherend.read("state"), (firstMissing, otherState) -> {
+            String missing = firstMissing.orElse(null);
             XenbusState other = otherState.map(XenbusState::parseOrUnknown).orElse(XenbusState.UNKNOWN);
             // Unknown (the key gone) is acceptable for some steps but is not a value to ask for.
             String expected = e.states().stream().filter(s -> s != XenbusState.UNKNOWN)
@@ -387,6 +391,16 @@ public final class XenbusDevice {
         });
     }
 
+    /** The full path of the first of {@code keys} (from index {@code i}) missing in the other end's directory. */
+    private CompletableFuture<Optional<String>> firstMissing(List<String> keys, int i) {
+        if (i == keys.size()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return otherend.read(keys.get(i)).thenCompose(value -> value.isEmpty()
+                ? CompletableFuture.completedFuture(Optional.of(otherend.path(keys.get(i))))
+                : firstMissing(keys, i + 1));
+    }
+
     boolean otherendSeen() {
         return otherendSeen;
     }
@@ -406,7 +420,9 @@ public final class XenbusDevice {
      * {@code xenbus_setup_ring()}: allocates {@code nrPages} contiguous zeroed frames and grants each to the other
      * end (read-write). The area is native and page-aligned, ready for {@link io.xensim.xenbus.ring.FrontRing}.
      *
-     * @throws IllegalStateException if this domain's grant table is full (the grants made so far are revoked)
+     * @throws XenbusDeviceException {@code ENOMEM} if guest memory has no such run of free frames, {@code ENOSPC}
+     *                               if this domain's grant table is full (the grants made so far are revoked
+     *                               and the frames freed)
      */
     public RingPages setupRing(int nrPages) {
         assertInExecutor();
@@ -415,6 +431,12 @@ public final class XenbusDevice {
         }
         var memory = domain().memory();
         long gfn = memory.allocateFrames(nrPages);
+        if (gfn < 0) {
+            // xenbus_setup_ring(): "allocating ring page", -ENOMEM.
+            throw new XenbusDeviceException(XenErrno.XEN_ENOMEM, "allocating " + nrPages
+                    + " ring page(s): guest memory of dom" + domid() + " exhausted (" + memory.allocatedFrames()
+                    + " of " + memory.frames() + " frames in use)");
+        }
         MemorySegment area = memory.frames(gfn, nrPages);
         area.fill((byte) 0);
         int[] refs = new int[nrPages];
@@ -425,7 +447,8 @@ public final class XenbusDevice {
                     domain().grantTable().endForeignAccess(refs[j]);
                 }
                 memory.freeFrames(gfn, nrPages);
-                throw new IllegalStateException(label + ": grant table of dom" + domid() + " is full (" + ref + ")");
+                throw new XenbusDeviceException(-ref, "granting the ring: grant table of dom" + domid()
+                        + " is full (" + XenErrno.name(ref) + ")");
             }
             refs[i] = ref;
             trace(TraceEvent.Kind.GRANT, "gnttab_grant_foreign_access ref " + ref + " -> dom" + otherendId
@@ -455,32 +478,57 @@ public final class XenbusDevice {
         }
     }
 
-    /** {@code xenbus_alloc_evtchn()}: an unbound port for the other end to bind to. */
-    public int allocEvtchn() {
+    /**
+     * {@code xenbus_alloc_evtchn()} then {@code bind_evtchn_to_irqhandler()}: an unbound port for the other end to
+     * bind to, with {@code handler} already bound to it, so no event can arrive before there is one to run.
+     *
+     * @throws XenbusDeviceException with {@code EVTCHNOP_alloc_unbound}'s error (e.g. {@code ENOSPC})
+     */
+    public int allocEvtchn(EventHandler handler) {
         assertInExecutor();
+        Objects.requireNonNull(handler, "handler");
         int port = domain().eventChannels().allocUnbound(otherendId);
         if (port < 0) {
-            throw new IllegalStateException(label + ": EVTCHNOP_alloc_unbound failed: " + port);
+            throw new XenbusDeviceException(-port, "allocating an event channel: EVTCHNOP_alloc_unbound failed ("
+                    + XenErrno.name(port) + ")");
         }
         ports.add(port);
+        domain().eventChannels().bindHandler(port, handler);
         trace(TraceEvent.Kind.EVENT_CHANNEL, "xenbus_alloc_evtchn -> port " + port + " (unbound, for dom"
                 + otherendId + ")");
         return port;
     }
 
     /**
-     * Binds to the other end's {@code remotePort} (read from its xenstore directory, so untrusted): the local port,
-     * or a negative Xen errno if the port is not one the other end offered to this domain.
+     * {@code bind_interdomain_evtchn_to_irqhandler()}: binds to the other end's {@code remotePort} (read from its
+     * xenstore directory, so untrusted) with {@code handler}, and returns the local port.
+     *
+     * @throws XenbusDeviceException if the port is not one the other end offered to this domain (the
+     *                               {@code EVTCHNOP_bind_interdomain} error)
      */
-    public int bindInterdomainEvtchn(int remotePort) {
+    public int bindInterdomainEvtchn(int remotePort, EventHandler handler) {
         assertInExecutor();
+        Objects.requireNonNull(handler, "handler");
         int port = domain().eventChannels().bindInterdomain(otherendId, remotePort);
-        trace(TraceEvent.Kind.EVENT_CHANNEL, "bind_interdomain dom" + otherendId + " port " + remotePort + " -> "
-                + (port < 0 ? "error " + port : "port " + port));
-        if (port >= 0) {
-            ports.add(port);
+        trace(TraceEvent.Kind.EVENT_CHANNEL, "bind_interdomain dom" + otherendId + " port "
+                + Integer.toUnsignedString(remotePort) + " -> " + (port < 0 ? "error " + port : "port " + port));
+        if (port < 0) {
+            throw new XenbusDeviceException(-port, "binding event channel " + Integer.toUnsignedString(remotePort)
+                    + " of dom" + otherendId + ": " + XenErrno.name(port));
         }
+        ports.add(port);
+        domain().eventChannels().bindHandler(port, handler);
         return port;
+    }
+
+    /** {@code notify_remote_via_evtchn()}: sends an event on {@code port}, a port of this device. */
+    public void notifyRemote(int port, String why) {
+        assertInExecutor();
+        if (!ports.contains(port)) {
+            throw new IllegalArgumentException("port: " + port + " (expected: a port of " + label + ")");
+        }
+        domain().eventChannels().send(port);
+        trace(TraceEvent.Kind.EVENT_CHANNEL, "notify port " + port + " (" + why + ")");
     }
 
     /** {@code xenbus_free_evtchn()}: closes a port this device opened. */
@@ -494,26 +542,32 @@ public final class XenbusDevice {
 
     /**
      * {@code xenbus_map_ring_valloc()}: maps the other end's ring pages (refs read from its xenstore directory, so
-     * untrusted) as one area. A bad ref is {@link Decoded.Malformed} naming the ref and the {@code GNTST_*} status.
+     * untrusted) as one area.
+     *
+     * @throws XenbusDeviceException {@code EIO} naming the refs and the {@code GNTST_*} status if a ref is bad
      */
-    public Decoded<RingMapping> mapRing(int[] refs) {
+    public RingMapping mapRing(int[] refs) {
         assertInExecutor();
         int[] handles = new int[refs.length];
         MapResult result = refs.length == 1
                 ? domain().grantOps().mapGrantRef(otherendId, refs[0], GrantEntryV1.GNTMAP_host_map)
                 : domain().grantOps().mapGrantRefs(otherendId, refs, GrantEntryV1.GNTMAP_host_map, handles);
-        trace(TraceEvent.Kind.GRANT, "xenbus_map_ring dom" + otherendId + " refs " + Arrays.toString(refs) + " -> "
+        trace(TraceEvent.Kind.GRANT, "xenbus_map_ring dom" + otherendId + " refs " + refsText(refs) + " -> "
                 + GnttabStatus.name(result.status()));
         if (!result.ok()) {
-            return Decoded.malformed("map of dom" + otherendId + " refs " + Arrays.toString(refs) + ": "
-                    + GnttabStatus.name(result.status()));
+            throw new XenbusDeviceException(XenErrno.XEN_EIO, "map of dom" + otherendId + " refs " + refsText(refs)
+                    + ": " + GnttabStatus.name(result.status()));
         }
         if (refs.length == 1) {
             handles[0] = result.handle();
         }
         RingMapping mapping = new RingMapping(refs.clone(), handles, result.area());
         mappings.add(mapping);
-        return Decoded.ok(mapping);
+        return mapping;
+    }
+
+    private static String refsText(int[] refs) {
+        return Arrays.stream(refs).mapToObj(Integer::toUnsignedString).toList().toString();
     }
 
     /** {@code xenbus_unmap_ring_vfree()}. */
@@ -525,11 +579,46 @@ public final class XenbusDevice {
         for (int handle : mapping.handles()) {
             domain().grantOps().unmapGrantRef(handle);
         }
-        trace(TraceEvent.Kind.GRANT, "xenbus_unmap_ring dom" + otherendId + " refs "
-                + Arrays.toString(mapping.refs()));
+        trace(TraceEvent.Kind.GRANT, "xenbus_unmap_ring dom" + otherendId + " refs " + refsText(mapping.refs()));
     }
 
-    /** Unmaps, closes and revokes everything the helpers handed out and the driver did not give back. */
+    /**
+     * {@code xenbus_watch_pathfmt()}: watches {@code path} for this device (a key the toolstack changes at run
+     * time, such as blkback's {@code physical-device}); {@code listener} runs on this domain's executor, not after
+     * the device is removed. Released with the device. One watch per path.
+     */
+    public CompletableFuture<Void> watch(String path, XsWatchListener listener) {
+        assertInExecutor();
+        Objects.requireNonNull(listener, "listener");
+        String token = "dev:" + label; // with the path, unique on this domain's connection
+        if (watches.putIfAbsent(path, token) != null) {
+            throw new IllegalStateException("path: " + path + " (already watched by " + label + ")");
+        }
+        return xs().watch(path, token, (p, t) -> {
+            if (!removed && watches.containsKey(path)) {
+                listener.onWatch(p, t);
+            }
+        });
+    }
+
+    /** {@code unregister_xenbus_watch()} of a watch {@link #watch} set. */
+    public void unwatch(String path) {
+        assertInExecutor();
+        String token = watches.remove(path);
+        if (token != null) {
+            xs().unwatch(path, token);
+        }
+    }
+
+    /** The grants of this device's data pages, given back when the device closes. */
+    public GrantPool grantPool() {
+        return grantPool;
+    }
+
+    /**
+     * Unmaps, closes, revokes and unwatches everything the helpers handed out and the driver did not give back:
+     * mappings, ports, extra watches, data-page grants (deferred while mapped) and rings.
+     */
     public void releaseResources() {
         assertInExecutor();
         for (RingMapping m : List.copyOf(mappings)) {
@@ -538,36 +627,23 @@ public final class XenbusDevice {
         for (int port : List.copyOf(ports)) {
             closeEvtchn(port);
         }
+        for (String path : List.copyOf(watches.keySet())) {
+            unwatch(path);
+        }
+        grantPool.releaseAll();
         for (RingPages p : List.copyOf(rings)) {
             teardownRing(p);
         }
     }
 
-    /** Rings, ports and mappings still held, for tests. */
+    /** Rings, ports, mappings, extra watches and data pages still held, for tests. */
     public int heldResources() {
-        return rings.size() + ports.size() + mappings.size();
+        return rings.size() + ports.size() + mappings.size() + watches.size() + grantPool.live();
     }
 
     void markRemoved() {
         removed = true;
         expectation = null;
-    }
-
-    /** Reads a decimal u32 written by the other end: a grant ref or a port. */
-    public static Decoded<Integer> parseU32(String key, Optional<String> value) {
-        if (value.isEmpty()) {
-            return Decoded.malformed(key + ": missing");
-        }
-        String v = value.get().strip();
-        try {
-            long n = Long.parseLong(v);
-            if (n < 0 || n > 0xFFFF_FFFFL) {
-                return Decoded.malformed(key + ": " + v + " (expected: 0..4294967295)");
-            }
-            return Decoded.ok((int) n);
-        } catch (NumberFormatException e) {
-            return Decoded.malformed(key + ": \"" + v + "\" (expected: a decimal number)");
-        }
     }
 
     @Override

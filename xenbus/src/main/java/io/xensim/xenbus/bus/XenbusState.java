@@ -1,6 +1,7 @@
 package io.xensim.xenbus.bus;
 
 import io.xensim.xenbus.Decoded;
+import io.xensim.xenbus.store.wire.XsValues;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -93,21 +94,14 @@ public enum XenbusState {
 
     /**
      * Parses the value of a {@code state} key written by another domain: a decimal number 0..8, as Linux's
-     * {@code xenbus_read_driver_state()} scans it with {@code "%d"}. Anything else is malformed, not an exception.
+     * {@code xenbus_read_driver_state()} scans it with {@code "%d"} ({@link XsValues}: ASCII digits only).
+     * Anything else is malformed, not an exception.
      */
     public static Decoded<XenbusState> parse(String value) {
-        if (value == null) {
-            return Decoded.malformed("state: missing");
-        }
-        String v = value.strip();
-        if (v.isEmpty() || v.length() > 2 || !v.chars().allMatch(Character::isDigit)) {
-            return Decoded.malformed("state: \"" + value + "\" (expected: a decimal 0..8)");
-        }
-        int code = Integer.parseInt(v);
-        if (code >= BY_CODE.length) {
-            return Decoded.malformed("state: " + code + " (expected: 0..8)");
-        }
-        return Decoded.ok(BY_CODE[code]);
+        return switch (XsValues.parseInt(value, 0, BY_CODE.length - 1)) {
+            case Decoded.Ok<Integer>(Integer code) -> Decoded.ok(BY_CODE[code]);
+            case Decoded.Malformed<Integer>(String reason) -> Decoded.malformed("state: " + reason);
+        };
     }
 
     /** The peer's state as read from xenstore: a missing or malformed key counts as {@link #UNKNOWN}. */

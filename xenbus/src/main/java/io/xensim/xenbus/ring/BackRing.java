@@ -1,6 +1,8 @@
 package io.xensim.xenbus.ring;
 
+import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.memory.Layouts;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
@@ -11,20 +13,22 @@ import java.lang.invoke.VarHandle;
  *
  * <p>The backend never initialises the shared header: {@link #init} is {@code BACK_RING_INIT}, which only sets
  * the private indices, as in C. Private state is {@code rsp_prod_pvt} ({@link #rspProdPvt()}) and
- * {@code req_cons} ({@link #reqCons()}). The typical loop, as Linux's blkback and netback write it:
+ * {@code req_cons} ({@link #reqCons()}). The recommended loop, as Linux's blkback writes it ({@code
+ * __do_block_io_op}):
  * <pre>{@code
  * do {                                          // on the event
- *     if (back.requestProdOverflow(back.reqProd())) { disconnect("bogus req_prod"); break; }
- *     int n = back.unconsumedRequests();
- *     for (int k = 0; k < n; k++) {
- *         int i = back.reqCons();
- *         back.copyRequest(i, scratch);             // RING_COPY_REQUEST, then validate the copy
- *         back.consumeRequest();
- *         writeResponse(back.sring(), back.produceResponse(), handle(scratch));
+ *     if (back.requestProdOverflow(back.reqProd())) { fatal("bogus req_prod"); return; }
+ *     while (back.hasUnconsumedRequests()) {
+ *         if (back.requestConsOverflow(back.reqCons())) break;     // RING_REQUEST_CONS_OVERFLOW
+ *         switch (back.takeRequest()) {                            // RING_COPY_REQUEST, then decode the copy
+ *             case Decoded.Ok<Req>(var req) -> back.putResponse(handle(req));
+ *             case Decoded.Malformed<Req>(var why) -> back.putResponse(error(idOf(back.lastTaken())));
+ *         }
  *     }
  *     if (back.pushResponsesAndCheckNotify()) evtchn.send(port);
  * } while (back.finalCheckForRequests());
  * }</pre>
+ * The ring's {@link RingType} fixes the slot size and the codecs ({@code DEFINE_RING_TYPES}).
  *
  * <p>A misbehaving frontend cannot make this class throw: {@link #requestProdOverflow(int)} tells that its
  * {@code req_prod} is impossible, {@link #unconsumedRequests()} is ring.h's {@code min()} of the published
@@ -39,14 +43,17 @@ import java.lang.invoke.VarHandle;
  * <p><b>Reference:</b> ring.h's macros; the acquire load of {@code req_prod} stands for the {@code virt_rmb()}
  * that Linux's blkback and netback issue after reading it, which ring.h leaves to the driver.
  */
-public final class BackRing {
+public final class BackRing<Q, S> {
     private static final VarHandle IDX = Layouts.ATOMIC_U32;
     private static final long REQ_PROD = SringDescriptor.REQ_PROD_OFFSET;
     private static final long REQ_EVENT = SringDescriptor.REQ_EVENT_OFFSET;
     private static final long RSP_PROD = SringDescriptor.RSP_PROD_OFFSET;
     private static final long RSP_EVENT = SringDescriptor.RSP_EVENT_OFFSET;
 
+    private final RingType<Q, S> type;
     private final MemorySegment sring;
+    /** Private copy of the last request taken ({@code RING_COPY_REQUEST}): the frontend cannot change it. */
+    private final MemorySegment copy;
     private final int ringPageOrder;
     private final int entrySize;
     /** {@code nr_ents}: a power of two. */
@@ -58,10 +65,12 @@ public final class BackRing {
     /** {@code req_cons}: the index of the next request this end reads. */
     private int reqCons;
 
-    private BackRing(MemorySegment area, int entrySize, int startIndex) {
+    private BackRing(MemorySegment area, RingType<Q, S> type, int startIndex) {
         this.ringPageOrder = RingIdx.checkArea(area);
+        this.type = type;
         this.sring = area;
-        this.entrySize = entrySize;
+        this.entrySize = type.entrySize();
+        this.copy = Arena.ofAuto().allocate(entrySize, Long.BYTES);
         this.size = RingSize.entriesForOrder(ringPageOrder, entrySize);
         this.mask = size - 1;
         this.rspProdPvt = startIndex;
@@ -69,16 +78,31 @@ public final class BackRing {
     }
 
     /** {@code BACK_RING_INIT}: attaches at index 0 and leaves the shared header untouched. */
-    public static BackRing init(MemorySegment area, int entrySize) {
-        return new BackRing(area, entrySize, 0);
+    public static <Q, S> BackRing<Q, S> init(MemorySegment area, RingType<Q, S> type) {
+        return new BackRing<>(area, type, 0);
     }
 
     /**
      * {@code BACK_RING_ATTACH}: attaches with both private indices at {@code startIndex} (a backend taking over
      * a live ring, e.g. after its own restart); the shared header is left as it is.
      */
-    public static BackRing attach(MemorySegment area, int entrySize, int startIndex) {
-        return new BackRing(area, entrySize, startIndex);
+    public static <Q, S> BackRing<Q, S> attach(MemorySegment area, RingType<Q, S> type, int startIndex) {
+        return new BackRing<>(area, type, startIndex);
+    }
+
+    /** For the ring's own tests: a ring of opaque {@code entrySize}-byte slots. */
+    static BackRing<MemorySegment, MemorySegment> init(MemorySegment area, int entrySize) {
+        return init(area, RingType.opaque(entrySize));
+    }
+
+    /** For the ring's own tests: {@link #attach(MemorySegment, RingType, int)} with opaque slots. */
+    static BackRing<MemorySegment, MemorySegment> attach(MemorySegment area, int entrySize, int startIndex) {
+        return attach(area, RingType.opaque(entrySize), startIndex);
+    }
+
+    /** The request and response layouts of this ring. */
+    public RingType<Q, S> type() {
+        return type;
     }
 
     /** {@code RING_SIZE}: the number of slots, a power of two. */
@@ -215,6 +239,32 @@ public final class BackRing {
         return slotOffset(rspProdPvt++);
     }
 
+    /**
+     * The recommended way to read a request: {@code RING_COPY_REQUEST} of slot {@code req_cons} into a private
+     * copy, consumed, then decoded from the copy, so that what is validated is what is used even if the frontend
+     * rewrites the slot meanwhile (the double-fetch that XSA-155 fixed). Call only for requests counted by
+     * {@link #unconsumedRequests()}, after checking {@link #requestConsOverflow(int)}. The copy stays readable at
+     * {@link #lastTaken()} until the next call (to answer a malformed request by its id).
+     */
+    public Decoded<Q> takeRequest() {
+        copyRequest(reqCons, copy);
+        consumeRequest();
+        return type.request().decoder().apply(copy);
+    }
+
+    /** The private copy of the slot the last {@link #takeRequest()} read. */
+    public MemorySegment lastTaken() {
+        return copy;
+    }
+
+    /**
+     * Writes {@code response} into the next response slot ({@link #produceResponse()} and the ring type's
+     * encoder); invisible to the frontend until {@link #pushResponses()}.
+     */
+    public void putResponse(S response) {
+        type.response().encoder().accept(response, sring.asSlice(produceResponse(), entrySize));
+    }
+
     /** {@code RING_PUSH_RESPONSES}: publishes the responses produced so far, without a notify decision. */
     public void pushResponses() {
         // Release (xen_wmb): the response bytes become visible before rsp_prod; pairs with FrontRing.rspProd()'s acquire.
@@ -255,7 +305,7 @@ public final class BackRing {
 
     @Override
     public String toString() {
-        return "BackRing[size=" + size + ", entrySize=" + entrySize
+        return "BackRing[" + type.name() + ", size=" + size + ", entrySize=" + entrySize
                 + ", rspProdPvt=" + Integer.toUnsignedString(rspProdPvt)
                 + ", reqCons=" + Integer.toUnsignedString(reqCons)
                 + ", req_prod=" + Integer.toUnsignedString(reqProd())

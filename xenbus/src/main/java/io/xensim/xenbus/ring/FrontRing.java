@@ -1,6 +1,8 @@
 package io.xensim.xenbus.ring;
 
+import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.memory.Layouts;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
@@ -11,22 +13,23 @@ import java.lang.invoke.VarHandle;
  * <p>The shared area is the {@code <name>_sring} ({@link SringDescriptor}: a 64-byte header of four
  * {@code RING_IDX}, then {@link #size()} slots of {@link #entrySize()} bytes). Private state is ring.h's:
  * {@code req_prod_pvt} ({@link #reqProdPvt()}, the next slot to fill) and {@code rsp_cons} ({@link #rspCons()},
- * the next response to read). The class is generic over the entry layout: the protocol codec reads and writes a
- * slot at {@code sring().asSlice(slotOffset(i))} or, allocation-free, at {@code slotOffset(i)} within
- * {@link #sring()}.
+ * the next response to read). {@code Q} and {@code S} are the request and response types of the ring's
+ * {@link RingType}; {@link #putRequest} and {@link #takeResponse} go through its codecs, and a hot path may
+ * instead address a slot allocation-free at {@code slotOffset(i)} within {@link #sring()}.
  *
  * <p>Verbs are ring.h's macros in camelCase ({@code RING_PUSH_REQUESTS_AND_CHECK_NOTIFY} is
- * {@link #pushRequestsAndCheckNotify()}). The typical loop, as Linux's blkfront and netfront write it:
+ * {@link #pushRequestsAndCheckNotify()}). The recommended loop, as Linux's blkfront writes it:
  * <pre>{@code
- * long off = front.produceRequest();            // RING_GET_REQUEST(r, r->req_prod_pvt++)
- * writeRequest(front.sring(), off);              // the protocol codec, e.g. a netif_tx_request
+ * front.putRequest(req);                          // RING_GET_REQUEST(r, r->req_prod_pvt++), then the encoder
  * if (front.pushRequestsAndCheckNotify()) evtchn.send(port);
  * ...
- * do {                                          // on the event, or when polling
+ * do {                                          // on the event
+ *     if (front.responseProdOverflow(front.rspProd())) { fatal("illegal number of responses"); return; }
  *     int n = front.unconsumedResponses();
- *     for (int k = 0; k < n; k++) readResponse(front.sring(), front.consumeResponse());
+ *     for (int k = 0; k < n; k++) use(front.takeResponse());   // RING_COPY_RESPONSE, then decode the copy
  * } while (front.finalCheckForResponses());
  * }</pre>
+ * The ring's {@link RingType} fixes the slot size and the codecs ({@code DEFINE_RING_TYPES}).
  *
  * <p>A misbehaving backend cannot make this class throw: {@link #responseProdOverflow(int)} tells that its
  * {@code rsp_prod} is impossible, {@link #unconsumedResponses()} never exceeds the requests actually outstanding
@@ -41,7 +44,7 @@ import java.lang.invoke.VarHandle;
  * <p><b>Reference:</b> ring.h's macros; ring.h has no read barrier after loading the peer's producer index, which
  * real drivers add ({@code virt_rmb()} in Linux's blkfront and netfront): here that is the acquire load.
  */
-public final class FrontRing {
+public final class FrontRing<Q, S> {
     /*
      * Correctness (why no wakeup is lost), as ring.h argues it. The frontend publishes with
      *   store req_prod = new; fullFence; load req_event          (pushRequestsAndCheckNotify)
@@ -66,7 +69,10 @@ public final class FrontRing {
     private static final long RSP_PROD = SringDescriptor.RSP_PROD_OFFSET;
     private static final long RSP_EVENT = SringDescriptor.RSP_EVENT_OFFSET;
 
+    private final RingType<Q, S> type;
     private final MemorySegment sring;
+    /** Private copy of the last response taken ({@code RING_COPY_RESPONSE}): the backend cannot change it. */
+    private final MemorySegment copy;
     private final int ringPageOrder;
     private final int entrySize;
     /** {@code nr_ents}: a power of two. */
@@ -78,10 +84,12 @@ public final class FrontRing {
     /** {@code rsp_cons}: the index of the next response this end reads. */
     private int rspCons;
 
-    private FrontRing(MemorySegment area, int entrySize, int startIndex) {
+    private FrontRing(MemorySegment area, RingType<Q, S> type, int startIndex) {
         this.ringPageOrder = RingIdx.checkArea(area);
+        this.type = type;
         this.sring = area;
-        this.entrySize = entrySize;
+        this.entrySize = type.entrySize();
+        this.copy = Arena.ofAuto().allocate(entrySize, Long.BYTES);
         this.size = RingSize.entriesForOrder(ringPageOrder, entrySize);
         this.mask = size - 1;
         this.reqProdPvt = startIndex;
@@ -93,11 +101,11 @@ public final class FrontRing {
      * (private indices 0). Only the frontend initialises the shared ring, before it grants the pages and writes
      * {@code ring-ref} to xenstore.
      *
-     * @param area      the whole ring area: native, page-aligned, {@code XEN_PAGE_SIZE << order} bytes, order 0..4
-     * @param entrySize {@code sizeof(union <name>_sring_entry)}: the larger of the request and response
+     * @param area the whole ring area: native, page-aligned, {@code XEN_PAGE_SIZE << order} bytes, order 0..4
+     * @param type the ring's request and response layouts, which fix the slot size
      */
-    public static FrontRing init(MemorySegment area, int entrySize) {
-        FrontRing ring = new FrontRing(area, entrySize, 0); // validates before the header is written
+    public static <Q, S> FrontRing<Q, S> init(MemorySegment area, RingType<Q, S> type) {
+        FrontRing<Q, S> ring = new FrontRing<>(area, type, 0); // validates before the header is written
         sharedRingInit(area);
         return ring;
     }
@@ -106,8 +114,18 @@ public final class FrontRing {
      * {@code FRONT_RING_ATTACH}: takes over a live ring whose header is left as it is, with both private
      * indices at {@code startIndex} (for instance after the frontend reconnects to a ring it had set up).
      */
-    public static FrontRing attach(MemorySegment area, int entrySize, int startIndex) {
-        return new FrontRing(area, entrySize, startIndex);
+    public static <Q, S> FrontRing<Q, S> attach(MemorySegment area, RingType<Q, S> type, int startIndex) {
+        return new FrontRing<>(area, type, startIndex);
+    }
+
+    /** For the ring's own tests: a ring of opaque {@code entrySize}-byte slots. */
+    static FrontRing<MemorySegment, MemorySegment> init(MemorySegment area, int entrySize) {
+        return init(area, RingType.opaque(entrySize));
+    }
+
+    /** For the ring's own tests: {@link #attach(MemorySegment, RingType, int)} with opaque slots. */
+    static FrontRing<MemorySegment, MemorySegment> attach(MemorySegment area, int entrySize, int startIndex) {
+        return attach(area, RingType.opaque(entrySize), startIndex);
     }
 
     /**
@@ -123,6 +141,11 @@ public final class FrontRing {
         IDX.set(area, RSP_EVENT, SringDescriptor.INITIAL_EVENT);
         area.asSlice(SringDescriptor.PVT_OFFSET, SringDescriptor.PVT_LENGTH).fill((byte) 0);
         area.asSlice(SringDescriptor.PAD_OFFSET, SringDescriptor.PAD_LENGTH).fill((byte) 0);
+    }
+
+    /** The request and response layouts of this ring. */
+    public RingType<Q, S> type() {
+        return type;
     }
 
     /** {@code RING_SIZE}: the number of slots, a power of two. */
@@ -256,6 +279,33 @@ public final class FrontRing {
         return slotOffset(rspCons++);
     }
 
+    /**
+     * Writes {@code request} into the next request slot ({@link #produceRequest()} and the ring type's encoder).
+     * It is invisible to the backend until {@link #pushRequests()}.
+     *
+     * @throws IllegalStateException if the ring is {@link #full()}
+     */
+    public void putRequest(Q request) {
+        type.request().encoder().accept(request, sring.asSlice(produceRequest(), entrySize));
+    }
+
+    /**
+     * The recommended way to read a response: {@code RING_COPY_RESPONSE} of the next slot into a private copy,
+     * consumed, then decoded from the copy, so what is checked is what is used even if the backend rewrites the
+     * slot meanwhile. Call only for responses counted by {@link #unconsumedResponses()}. The copy stays readable
+     * at {@link #lastTaken()} until the next call.
+     */
+    public Decoded<S> takeResponse() {
+        copyResponse(rspCons, copy);
+        consumeResponse();
+        return type.response().decoder().apply(copy);
+    }
+
+    /** The private copy of the slot the last {@link #takeResponse()} read (to log a malformed one). */
+    public MemorySegment lastTaken() {
+        return copy;
+    }
+
     /** {@code RING_PUSH_REQUESTS}: publishes the requests produced so far, without a notify decision. */
     public void pushRequests() {
         // Release (xen_wmb): the request bytes become visible before req_prod; pairs with BackRing.reqProd()'s acquire.
@@ -324,7 +374,7 @@ public final class FrontRing {
 
     @Override
     public String toString() {
-        return "FrontRing[size=" + size + ", entrySize=" + entrySize
+        return "FrontRing[" + type.name() + ", size=" + size + ", entrySize=" + entrySize
                 + ", reqProdPvt=" + Integer.toUnsignedString(reqProdPvt)
                 + ", rspCons=" + Integer.toUnsignedString(rspCons)
                 + ", req_prod=" + Integer.toUnsignedString(reqProd())

@@ -23,10 +23,19 @@ class XenbusStateTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "9", "-1", "4x", "0x4", "100", "Connected"})
+    @ValueSource(strings = {"", " ", "9", "-1", "4x", "0x4", "100", "Connected", "\u0664", "\uFF14", "+4", "4 4",
+            "\u00A04"})
     void aPeersMalformedStateIsAValueNotAnException(String value) {
         assertThat(XenbusState.parse(value)).isInstanceOf(Decoded.Malformed.class);
         assertThat(XenbusState.parseOrUnknown(value)).isEqualTo(XenbusState.UNKNOWN);
+    }
+
+    @Test
+    void asciiDecimalWithWhiteSpaceAroundIsAState() {
+        assertThat(XenbusState.parse(" 4\n")).isEqualTo(Decoded.ok(XenbusState.CONNECTED));
+        assertThat(XenbusState.parse("04")).isEqualTo(Decoded.ok(XenbusState.CONNECTED));
+        // ARABIC-INDIC DIGIT FOUR is a digit to Character.isDigit, not to Linux's %d.
+        assertThat(XenbusState.parseOrUnknown("\u0664")).isEqualTo(XenbusState.UNKNOWN);
     }
 
     @ParameterizedTest

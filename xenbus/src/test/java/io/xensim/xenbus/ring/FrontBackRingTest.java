@@ -33,7 +33,7 @@ class FrontBackRingTest {
         MemorySegment area = area(arena, 0);
         area.fill((byte) 0xAA);
 
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
 
         assertThat(RingFixtures.reqProd(area)).isZero();
         assertThat(RingFixtures.rspProd(area)).isZero();
@@ -55,8 +55,8 @@ class FrontBackRingTest {
         new Random(42).nextBytes(random);
         MemorySegment.copy(MemorySegment.ofArray(random), 0, area, 0, random.length);
 
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
-        BackRing attached = BackRing.attach(area, NETIF_TX_ENTRY, 0x1234_5678);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> attached = BackRing.attach(area, NETIF_TX_ENTRY, 0x1234_5678);
         // Reading the ring's state must not write either.
         back.unconsumedRequests();
         back.requestProdOverflow(back.reqProd());
@@ -74,7 +74,7 @@ class FrontBackRingTest {
         MemorySegment area = area(arena, 0);
         RingFixtures.header(area, 7, 8, 5, 6);
 
-        FrontRing front = FrontRing.attach(area, NETIF_TX_ENTRY, 5);
+        FrontRing<?, ?> front = FrontRing.attach(area, NETIF_TX_ENTRY, 5);
 
         assertThat(RingFixtures.reqProd(area)).isEqualTo(7);
         assertThat(RingFixtures.reqEvent(area)).isEqualTo(8);
@@ -87,8 +87,8 @@ class FrontBackRingTest {
     @Test
     void requestAndResponseMakeTheRoundTripOverTheSameSlot() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
 
         long reqOff = front.produceRequest();
         writeRequest(front.sring(), reqOff, 77);
@@ -121,8 +121,8 @@ class FrontBackRingTest {
     @Test
     void ringIsFullAtExactlySizeOutstandingRequests() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
 
         for (int i = 0; i < front.size() - 1; i++) {
             writeRequest(front.sring(), front.produceRequest(), i);
@@ -150,8 +150,8 @@ class FrontBackRingTest {
     @Test
     void backendConsumesNoMoreRequestsThanItHasResponseSlotsFor() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
         for (int i = 0; i < front.size(); i++) {
             front.produceRequest();
         }
@@ -167,8 +167,8 @@ class FrontBackRingTest {
     @Test
     void notifiesOnlyWhenThePeerAskedForIt() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
 
         front.produceRequest();
         assertThat(front.pushRequestsAndCheckNotify()).as("req_event 1 in (0, 1]").isTrue();
@@ -196,14 +196,14 @@ class FrontBackRingTest {
     @Test
     void pushWithoutCheckNeverDecidesAndPushingTheSameIndexTwiceDoesNotNotify() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
         front.produceRequest();
         front.pushRequests();
         assertThat(RingFixtures.reqProd(area)).isEqualTo(1);
         assertThat(front.pushRequestsAndCheckNotify()).as("(1, 1] is empty").isFalse();
     }
 
-    private static int drainRequestsAndRespond(BackRing back) {
+    private static int drainRequestsAndRespond(BackRing<?, ?> back) {
         int n = back.unconsumedRequests();
         for (int k = 0; k < n; k++) {
             back.consumeRequest();
@@ -215,8 +215,8 @@ class FrontBackRingTest {
     @Test
     void finalCheckForRequestsClosesTheRaceInBothOrders() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
         front.produceRequest();
         front.pushRequestsAndCheckNotify();
         drainRequestsAndRespond(back);
@@ -238,8 +238,8 @@ class FrontBackRingTest {
     @Test
     void finalCheckForResponsesClosesTheRaceInBothOrders() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
         for (int i = 0; i < 3; i++) {
             front.produceRequest();
         }
@@ -267,8 +267,8 @@ class FrontBackRingTest {
     @Test
     void batchedFinalCheckForResponsesIsNotifiedOnlyOnceTheBatchIsWaiting() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
         for (int i = 0; i < 100; i++) {
             front.produceRequest();
         }
@@ -307,8 +307,8 @@ class FrontBackRingTest {
     void multiPageRingsUseTheWholeAreaAndWrap(int order) {
         MemorySegment area = area(arena, order);
         int blkifEntry = 112; // sizeof(union blkif_sring_entry)
-        FrontRing front = FrontRing.init(area, blkifEntry);
-        BackRing back = BackRing.init(area, blkifEntry);
+        FrontRing<?, ?> front = FrontRing.init(area, blkifEntry);
+        BackRing<?, ?> back = BackRing.init(area, blkifEntry);
         assertThat(front.size()).isEqualTo(back.size()).isEqualTo(32 << order);
         assertThat(front.ringPageOrder()).isEqualTo(order);
         assertThat(front.slotOffset(front.size() - 1) + blkifEntry).isLessThanOrEqualTo(area.byteSize());
@@ -348,7 +348,7 @@ class FrontBackRingTest {
     @Test
     void misbehavingBackendIsDetectedWithoutAnException() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
         for (int i = 0; i < 10; i++) {
             front.produceRequest();
         }
@@ -371,7 +371,7 @@ class FrontBackRingTest {
     void misbehavingFrontendIsDetectedWithoutAnException() {
         MemorySegment area = area(arena, 0);
         FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
 
         RingFixtures.pokeReqProd(area, 1_000_000);
         assertThat(back.requestProdOverflow(back.reqProd())).isTrue();
@@ -388,8 +388,8 @@ class FrontBackRingTest {
     @Test
     void copyRequestIsImmuneToALaterRewriteBySlotOwner() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
         long off = front.produceRequest();
         writeRequest(front.sring(), off, 5);
         front.pushRequests();
@@ -413,8 +413,8 @@ class FrontBackRingTest {
     @Test
     void misuseOfThePrivateIndicesIsAnIllegalStateException() {
         MemorySegment area = area(arena, 0);
-        FrontRing front = FrontRing.init(area, NETIF_TX_ENTRY);
-        BackRing back = BackRing.init(area, NETIF_TX_ENTRY);
+        FrontRing<?, ?> front = FrontRing.init(area, NETIF_TX_ENTRY);
+        BackRing<?, ?> back = BackRing.init(area, NETIF_TX_ENTRY);
         assertThatThrownBy(front::consumeResponse).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("rspCons: 0");
         assertThatThrownBy(back::produceResponse).isInstanceOf(IllegalStateException.class)
@@ -444,8 +444,8 @@ class FrontBackRingTest {
         MemorySegment area = area(arena, 0);
         int start = 0xFFFF_FFF0;
         RingFixtures.liveHeader(area, start);
-        FrontRing front = FrontRing.attach(area, NETIF_TX_ENTRY, start);
-        BackRing back = BackRing.attach(area, NETIF_TX_ENTRY, start);
+        FrontRing<?, ?> front = FrontRing.attach(area, NETIF_TX_ENTRY, start);
+        BackRing<?, ?> back = BackRing.attach(area, NETIF_TX_ENTRY, start);
 
         for (int i = 0; i < 40; i++) {
             writeRequest(front.sring(), front.produceRequest(), i);

@@ -71,8 +71,8 @@ class RingProperties {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment area = area(arena, 0);
             RingFixtures.header(area, start, start + eventAhead, start, start + eventAhead);
-            FrontRing front = FrontRing.attach(area, 12, start);
-            BackRing back = BackRing.attach(area, 12, start);
+            FrontRing<?, ?> front = FrontRing.attach(area, 12, start);
+            BackRing<?, ?> back = BackRing.attach(area, 12, start);
             for (int i = 0; i < count; i++) {
                 front.produceRequest();
             }
@@ -98,7 +98,7 @@ class RingProperties {
             MemorySegment area = area(arena, 0);
             RingFixtures.liveHeader(area, start);
             RingFixtures.pokeReqProd(area, start + published);
-            BackRing back = BackRing.attach(area, 12, start);
+            BackRing<?, ?> back = BackRing.attach(area, 12, start);
             for (int i = 0; i < consumed; i++) {
                 back.consumeRequest();
             }
@@ -121,7 +121,7 @@ class RingProperties {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment area = area(arena, 0);
             RingFixtures.liveHeader(area, start);
-            FrontRing front = FrontRing.attach(area, 12, start);
+            FrontRing<?, ?> front = FrontRing.attach(area, 12, start);
             for (int i = 0; i < outstanding; i++) {
                 front.produceRequest();
             }
@@ -147,8 +147,8 @@ class RingProperties {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment area = area(arena, 0);
             RingFixtures.liveHeader(area, start);
-            FrontRing front = FrontRing.attach(area, 12, start);
-            BackRing back = BackRing.attach(area, 12, start);
+            FrontRing<?, ?> front = FrontRing.attach(area, 12, start);
+            BackRing<?, ?> back = BackRing.attach(area, 12, start);
             for (int i = 0; i < outstanding; i++) {
                 front.produceRequest();
             }
@@ -185,7 +185,7 @@ class RingProperties {
             MemorySegment area = area(arena, 0);
             RingFixtures.liveHeader(area, start);
             RingFixtures.pokeReqProd(area, start + answered);
-            BackRing back = BackRing.attach(area, 12, start);
+            BackRing<?, ?> back = BackRing.attach(area, 12, start);
             for (int i = 0; i < answered; i++) {
                 back.consumeRequest();
                 back.produceResponse();
@@ -212,7 +212,7 @@ class RingProperties {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment area = area(arena, 0);
             RingFixtures.liveHeader(area, start);
-            FrontRing front = FrontRing.attach(area, 12, start);
+            FrontRing<?, ?> front = FrontRing.attach(area, 12, start);
             for (int i = 0; i < outstanding; i++) {
                 front.produceRequest();
             }
@@ -232,7 +232,7 @@ class RingProperties {
     @Property
     void requestConsOverflowMatchesTheMacro(@ForAll("indices") int start, @ForAll int cons) {
         try (Arena arena = Arena.ofConfined()) {
-            BackRing back = BackRing.attach(area(arena, 0), 12, start);
+            BackRing<?, ?> back = BackRing.attach(area(arena, 0), 12, start);
             assertThat(back.requestConsOverflow(cons)).isEqualTo(unsigned(cons - start) >= back.size());
         }
     }
@@ -245,8 +245,8 @@ class RingProperties {
         long bytes = (long) Layouts.XEN_PAGE_SIZE << order;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment area = area(arena, order);
-            FrontRing front = FrontRing.init(area, entrySize);
-            BackRing back = BackRing.init(area, entrySize);
+            FrontRing<?, ?> front = FrontRing.init(area, entrySize);
+            BackRing<?, ?> back = BackRing.init(area, entrySize);
             int size = front.size();
 
             assertThat(back.size()).isEqualTo(size).isEqualTo(RingSize.entriesForOrder(order, entrySize));
@@ -276,8 +276,8 @@ class RingProperties {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment area = area(arena, order);
             RingFixtures.liveHeader(area, start);
-            FrontRing front = FrontRing.attach(area, 12, start);
-            BackRing back = BackRing.attach(area, 12, start);
+            FrontRing<?, ?> front = FrontRing.attach(area, 12, start);
+            BackRing<?, ?> back = BackRing.attach(area, 12, start);
             int total = 2 * front.size() + 700;
             int sent = 0;
             int received = 0;
@@ -336,8 +336,8 @@ class RingProperties {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment area = area(arena, order);
             RingFixtures.liveHeader(area, start);
-            FrontRing front = FrontRing.attach(area, entry, start);
-            BackRing back = BackRing.attach(area, entry, start);
+            FrontRing<?, ?> front = FrontRing.attach(area, entry, start);
+            BackRing<?, ?> back = BackRing.attach(area, entry, start);
             int size = front.size();
             var pending = new ArrayDeque<Integer>(); // requests the backend consumed and has not answered
             int nextSeq = 0;

@@ -55,7 +55,7 @@ class RingStressTest {
     }
 
     private static final class Frontend implements Runnable {
-        final FrontRing ring;
+        final FrontRing<?, ?> ring;
         final Doorbell mine;
         final Doorbell backend;
         final int[] ids = new int[REQUESTS];
@@ -65,7 +65,7 @@ class RingStressTest {
         long pushes;
         String failure;
 
-        Frontend(FrontRing ring, Doorbell mine, Doorbell backend) {
+        Frontend(FrontRing<?, ?> ring, Doorbell mine, Doorbell backend) {
             this.ring = ring;
             this.mine = mine;
             this.backend = backend;
@@ -119,7 +119,7 @@ class RingStressTest {
     }
 
     private static final class Backend implements Runnable {
-        final BackRing ring;
+        final BackRing<?, ?> ring;
         final Doorbell mine;
         final Doorbell frontend;
         long notifications;
@@ -127,7 +127,7 @@ class RingStressTest {
         int badChecksums;
         String failure;
 
-        Backend(BackRing ring, Doorbell mine, Doorbell frontend) {
+        Backend(BackRing<?, ?> ring, Doorbell mine, Doorbell frontend) {
             this.ring = ring;
             this.mine = mine;
             this.frontend = frontend;
@@ -177,14 +177,14 @@ class RingStressTest {
     void everyRequestIsAnsweredExactlyOnceInOrderWithFewNotifications(int order, int start) throws Exception {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment area = RingFixtures.area(arena, order);
-            FrontRing front;
+            FrontRing<?, ?> front;
             if (start == 0) {
                 front = FrontRing.init(area, NETIF_TX_ENTRY);
             } else {
                 RingFixtures.liveHeader(area, start); // crosses 2^32 after 100000 requests
                 front = FrontRing.attach(area, NETIF_TX_ENTRY, start);
             }
-            BackRing back = BackRing.attach(area, NETIF_TX_ENTRY, start);
+            BackRing<?, ?> back = BackRing.attach(area, NETIF_TX_ENTRY, start);
             Doorbell frontBell = new Doorbell();
             Doorbell backBell = new Doorbell();
             Frontend frontend = new Frontend(front, frontBell, backBell);

@@ -1,5 +1,6 @@
 package io.xensim.xenbus.bus.demo;
 
+import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.memory.Layouts;
 import java.lang.foreign.MemorySegment;
 
@@ -25,15 +26,22 @@ public record EchoResponse(int id, int status, long value) {
     public static final int LENGTH = 16;
     /** The request was served. */
     public static final int ECHO_RSP_OKAY = 0;
+    /** The request was malformed (as {@code BLKIF_RSP_ERROR}). */
+    public static final int ECHO_RSP_ERROR = -1;
 
-    public void encode(MemorySegment ring, long offset) {
-        ring.set(Layouts.U32, offset + ID_OFFSET, id);
-        ring.set(Layouts.U32, offset + STATUS_OFFSET, status);
-        ring.set(Layouts.U64, offset + VALUE_OFFSET, value);
+    public void encode(MemorySegment slot) {
+        slot.set(Layouts.U32, ID_OFFSET, id);
+        slot.set(Layouts.U32, STATUS_OFFSET, status);
+        slot.set(Layouts.U64, VALUE_OFFSET, value);
     }
 
-    public static EchoResponse decode(MemorySegment ring, long offset) {
-        return new EchoResponse(ring.get(Layouts.U32, offset + ID_OFFSET),
-                ring.get(Layouts.U32, offset + STATUS_OFFSET), ring.get(Layouts.U64, offset + VALUE_OFFSET));
+    /** The backend wrote these bytes: a status other than the two defined ones is malformed. */
+    public static Decoded<EchoResponse> decode(MemorySegment slot) {
+        int status = slot.get(Layouts.U32, STATUS_OFFSET);
+        if (status != ECHO_RSP_OKAY && status != ECHO_RSP_ERROR) {
+            return Decoded.malformed("status: " + status + " (expected: ECHO_RSP_OKAY 0 or ECHO_RSP_ERROR -1)");
+        }
+        return Decoded.ok(new EchoResponse(slot.get(Layouts.U32, ID_OFFSET), status,
+                slot.get(Layouts.U64, VALUE_OFFSET)));
     }
 }

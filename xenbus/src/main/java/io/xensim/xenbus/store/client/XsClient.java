@@ -1,5 +1,6 @@
 package io.xensim.xenbus.store.client;
 
+import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.store.server.ConnectionInfo;
 import io.xensim.xenbus.store.server.XsConnection;
 import io.xensim.xenbus.store.server.XsSink;
@@ -9,6 +10,7 @@ import io.xensim.xenbus.store.wire.XsMessage;
 import io.xensim.xenbus.store.wire.XsPayloads;
 import io.xensim.xenbus.store.wire.XsPermission;
 import io.xensim.xenbus.store.wire.XsType;
+import io.xensim.xenbus.store.wire.XsValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -342,7 +344,12 @@ public final class XsClient implements AutoCloseable {
 
     public CompletableFuture<Integer> transactionStart() {
         return payloadOf(XsType.XS_TRANSACTION_START, NO_TX, XsPayloads.strings(""))
-                .thenApply(p -> Integer.parseUnsignedInt(XsPayloads.split(p).getFirst()));
+                .thenApply(p -> switch (XsValues.parseU32(XsPayloads.split(p).getFirst())) {
+                    case Decoded.Ok<Integer>(Integer tx) -> tx;
+                    // xenstored's reply is not a peer's value but a protocol error: fail the request.
+                    case Decoded.Malformed<Integer>(String reason) -> throw new IllegalStateException(
+                            "XS_TRANSACTION_START reply: " + reason);
+                });
     }
 
     /** Commits ({@code true}) or aborts; a lost race completes exceptionally with EAGAIN. */

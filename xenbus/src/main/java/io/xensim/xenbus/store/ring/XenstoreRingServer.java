@@ -173,6 +173,11 @@ public final class XenstoreRingServer implements DomainIntroducer, AutoCloseable
      */
     public CompletableFuture<XenstoreRingFrontend> setUpGuest(Domain guest) {
         long gfn = guest.memory().allocateFrame();
+        if (gfn < 0) {
+            return CompletableFuture.failedFuture(new IllegalStateException("dom" + guest.domid()
+                    + ": no frame for the xenstore ring: ENOMEM (guest memory exhausted, "
+                    + guest.memory().allocatedFrames() + " of " + guest.memory().frames() + " frames in use)"));
+        }
         guest.memory().frame(gfn).fill((byte) 0);
         guest.grantTable().grantReserved(GNTTAB_RESERVED_XENSTORE, xenstoredDomain.domid(), gfn, false);
         int port = guest.eventChannels().allocUnbound(xenstoredDomain.domid());

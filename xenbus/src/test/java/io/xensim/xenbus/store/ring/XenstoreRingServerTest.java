@@ -13,6 +13,8 @@ import io.xensim.xenbus.store.client.XsErrorException;
 import io.xensim.xenbus.store.server.ConnectionInfo;
 import io.xensim.xenbus.store.server.Xenstored;
 import io.xensim.xenbus.store.wire.XsError;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** INTRODUCE that cannot attach a ring fails with EINVAL, as in C, and leaves nothing behind. */
@@ -34,6 +36,25 @@ class XenstoreRingServerTest {
             assertThat(pair.server.attachedDomains()).isEmpty();
             assertThat(pair.await(pair.toolstack().isDomainIntroduced(1))).isFalse();
             guest.eventChannels().close(port);
+            pair.assertCleanedUp();
+        }
+    }
+
+    @Test
+    void aGuestWithoutAFreeFrameGetsANamedEnomemAndNothingIsGrantedOrBound() {
+        try (var pair = new RingPair()) {
+            Domain guest = pair.guest(1);
+            List<Long> taken = new ArrayList<>();
+            for (long gfn = guest.memory().allocateFrame(); gfn >= 0; gfn = guest.memory().allocateFrame()) {
+                taken.add(gfn);
+            }
+
+            Throwable error = pair.failure(pair.server.setUpGuest(guest));
+
+            assertThat(error).hasMessageStartingWith("dom1: no frame for the xenstore ring: ENOMEM");
+            assertThat(guest.grantTable().isGranted(GNTTAB_RESERVED_XENSTORE)).isFalse();
+            assertThat(guest.eventChannels().openPorts()).isZero();
+            taken.forEach(guest.memory()::freeFrame);
             pair.assertCleanedUp();
         }
     }

@@ -1,0 +1,103 @@
+package io.xensim.xenbus.bus;
+
+import io.xensim.xenbus.Domain;
+import io.xensim.xenbus.XenErrno;
+import io.xensim.xenbus.trace.TraceEvent;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The grants of one device's data pages (netfront's rx/tx buffers, blkfront's segments): each page is a frame of
+ * this domain granted to the other end, tracked here so that the device gives every one back when it closes.
+ *
+ * <p>Ending access follows Linux since XSA-396 ({@code gnttab_end_foreign_access()}): if the other end still has
+ * the page mapped, the grant is revoked as soon as it lets go and the frame is freed only then, so a frame the
+ * peer can still write is never reused. Until then the grant shows in the hypervisor's clean-up check as
+ * "awaiting revocation".
+ *
+ * <p><b>Threading:</b> confined to the device's domain's executor, like the device.
+ *
+ * <p><b>Reference:</b> Linux drivers/xen/grant-table.c ({@code gnttab_grant_foreign_access},
+ * {@code gnttab_end_foreign_access} and its deferred list), the per-queue grant heads of xen-netfront.c.
+ */
+public final class GrantPool {
+    /** A granted data page: its grant ref, its frame and the page itself. */
+    public record DataPage(int ref, long gfn, boolean readonly, MemorySegment page) {
+    }
+
+    private final XenbusDevice device;
+    private final Map<Integer, DataPage> pages = new LinkedHashMap<>();
+
+    GrantPool(XenbusDevice device) {
+        this.device = device;
+    }
+
+    private Domain domain() {
+        return device.domain();
+    }
+
+    /**
+     * Takes a zeroed frame and grants it to the other end ({@code readonly}: the other end may only read it, as
+     * netfront's tx pages).
+     *
+     * @throws XenbusDeviceException {@code ENOMEM} when guest memory is exhausted, {@code ENOSPC} when the grant
+     *                               table is full (the frame is given back)
+     */
+    public DataPage allocate(boolean readonly) {
+        assert domain().executor().inExecutor();
+        var memory = domain().memory();
+        long gfn = memory.allocateFrame();
+        if (gfn < 0) {
+            throw new XenbusDeviceException(XenErrno.XEN_ENOMEM, "allocating a data page: guest memory of dom"
+                    + device.domid() + " exhausted (" + memory.allocatedFrames() + " of " + memory.frames()
+                    + " frames in use)");
+        }
+        int ref = domain().grantTable().grantAccess(device.otherendId(), gfn, readonly);
+        if (ref < 0) {
+            memory.freeFrame(gfn);
+            throw new XenbusDeviceException(XenErrno.XEN_ENOSPC, "granting a data page: grant table of dom"
+                    + device.domid() + " is full");
+        }
+        DataPage page = new DataPage(ref, gfn, readonly, memory.frame(gfn));
+        pages.put(ref, page);
+        device.trace(TraceEvent.Kind.GRANT, "gnttab_grant_foreign_access ref " + ref + " -> dom"
+                + device.otherendId() + " gfn 0x" + Long.toHexString(gfn) + (readonly ? " ro" : " rw")
+                + " (data page)");
+        return page;
+    }
+
+    /**
+     * Ends the other end's access to {@code page} and frees its frame: at once if it is not mapped, otherwise when
+     * the other end unmaps it. Pages not from this pool are ignored.
+     */
+    public void free(DataPage page) {
+        assert domain().executor().inExecutor();
+        if (pages.remove(page.ref()) == null) {
+            return;
+        }
+        var memory = domain().memory();
+        boolean now = domain().grantTable().endForeignAccessDeferred(page.ref(), () -> memory.freeFrame(page.gfn()));
+        device.trace(TraceEvent.Kind.GRANT, "gnttab_end_foreign_access ref " + page.ref()
+                + (now ? "" : " (deferred: still mapped by dom" + device.otherendId() + ")"));
+    }
+
+    /** The page granted as {@code ref}, if this pool holds it (to check a ref the other end answers with). */
+    public Optional<DataPage> page(int ref) {
+        return Optional.ofNullable(pages.get(ref));
+    }
+
+    /** Pages granted and not yet freed. */
+    public int live() {
+        return pages.size();
+    }
+
+    /** Frees every page still held (the device is closing). */
+    void releaseAll() {
+        for (DataPage p : List.copyOf(pages.values())) {
+            free(p);
+        }
+    }
+}
