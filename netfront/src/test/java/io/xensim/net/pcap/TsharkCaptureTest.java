@@ -9,6 +9,7 @@ import io.xensim.net.frame.Frame;
 import io.xensim.net.frame.FrameBuilder;
 import io.xensim.net.frame.IcmpHeader;
 import io.xensim.net.frame.Ipv4Address;
+import io.xensim.net.frame.Ipv6Address;
 import io.xensim.net.frame.MacAddress;
 import io.xensim.net.frame.TcpHeader;
 import io.xensim.testkit.HostTools;
@@ -227,6 +228,49 @@ class TsharkCaptureTest {
         assertThat(rows.get(8).get(4)).as("the TCP segment sent with csum_blank").isEqualTo("0");
         assertThat(rows.get(7).get(4)).as("a complete checksum").isEqualTo("1");
         assertThat(rows).allSatisfy(r -> assertThat(r.get(6)).isEmpty());
+    }
+
+    @Test
+    void tsharkDecodesIpv6PingASegmentedTcpv6GsoSendAndAVlanTaggedDatagram() throws Exception {
+        var ip6A = Ipv6Address.of("fd00::a");
+        var ip6B = Ipv6Address.of("fd00::b");
+        Path vif2 = dir.resolve("vif2.0-v6.pcap");
+        byte[] bulk = text(20_000);
+        int mss = 1428;   // 1500 - 40 (IPv6) - 32 (TCP with timestamps)
+        byte[] timestamps = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+        try (var capture = PcapWriter.create(vif2, clock)) {
+            bridge.addPortTap("vif2.0", capture);
+            send(a, new FrameBuilder(MAC_A, MAC_B).ipv6(ip6A, ip6B)
+                    .icmpEcho(IcmpHeader.ICMPV6_ECHO_REQUEST, 7, 1).payload(text(56)).build());
+            send(b, new FrameBuilder(MAC_B, MAC_A).ipv6(ip6B, ip6A)
+                    .icmpEcho(IcmpHeader.ICMPV6_ECHO_REPLY, 7, 1).payload(text(56)).build());
+            send(a, new FrameBuilder(MAC_A, MAC_B).ipv6(ip6A, ip6B)
+                    .tcp(45000, 33334, 5000, 9000, TcpHeader.ACK | TcpHeader.PSH, 500).tcpOptions(timestamps)
+                    .payload(bulk).gso(mss).build());
+            send(a, new FrameBuilder(MAC_A, MAC_B).vlan(10).ipv4(IP_A, IP_B).udp(40001, 33333)
+                    .payload(text(64)).checksumPartial().build());
+        }
+        var rows = tshark(vif2, "-e", "frame.number", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info", "-e",
+                "icmpv6.checksum.status", "-e", "tcp.checksum.status", "-e", "udp.checksum.status", "-e",
+                "vlan.id", "-e", "tcp.len", "-e", "_ws.malformed", "-e", "_ws.expert.message");
+        int segments = (bulk.length + mss - 1) / mss;
+        assertThat(rows).hasSize(2 + segments + 1);
+        assertThat(rows.get(0).subList(1, 4)).isEqualTo(List.of("ICMPv6", "Echo (ping) request id=0x0007, seq=1, hop limit=64", "1"));
+        assertThat(rows.get(1).subList(1, 4)).isEqualTo(List.of("ICMPv6", "Echo (ping) reply id=0x0007, seq=1, hop limit=64 (request in 1)", "1"));
+        for (int i = 0; i < segments; i++) {
+            var row = rows.get(2 + i);
+            assertThat(row.get(1)).as("%s", row).isEqualTo("TCP");
+            assertThat(row.get(4)).as("tcp.checksum.status %s", row).isEqualTo("1");
+            assertThat(row.get(7)).isEqualTo(Integer.toString(Math.min(mss, bulk.length - i * mss)));
+        }
+        var tagged = rows.get(2 + segments);
+        assertThat(tagged.get(1)).isEqualTo("UDP");
+        assertThat(tagged.get(5)).as("udp.checksum.status").isEqualTo("1");
+        assertThat(tagged.get(6)).as("vlan.id").isEqualTo("10");
+        assertThat(rows).allSatisfy(r -> {
+            assertThat(r.get(8)).as("_ws.malformed %s", r).isEmpty();
+            assertThat(r.get(9)).as("expert %s", r).doesNotContainIgnoringCase("checksum");
+        });
     }
 
     /** tshark's fields for each frame of {@code file}, tab-separated, checksum validation on. */
