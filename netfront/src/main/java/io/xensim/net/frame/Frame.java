@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * grant-copied into, the bridge forwards the same slice to each port (a flood shares it, as Linux's
  * {@code skb_clone} shares the data), and pcap writes it straight from the segment. Nobody writes to a frame's
  * bytes once it has been handed on: what needs different bytes (a completed checksum, segments) makes a new frame
- * ({@link ChecksumOffload#complete}, {@link TcpSegmentation#segment}).
+ * ({@link ChecksumOffload#complete}, {@link TcpSegmentation#segment}). As a record of a segment, {@code equals}
+ * means the same memory and offload, not equal bytes: compare {@link #toByteArray()} for content.
  *
  * <p><b>Threading:</b> an immutable handle; the bytes are as safe to share as the segment they live in. Frames
  * cross from one domain's executor to another's only through the bridge, on the backend domain's executor.
