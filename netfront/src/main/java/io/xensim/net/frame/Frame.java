@@ -20,8 +20,11 @@ import java.lang.foreign.MemorySegment;
  * {@code csum_offset}, {@code gso_type}, {@code gso_size}).
  */
 public record Frame(MemorySegment data, Offload offload) {
-    /** The longest frame here: a 64 KiB IP datagram (the GSO limit) behind an 802.1Q header. */
-    public static final int MAX_LENGTH = 0xffff + EthernetHeader.VLAN_LENGTH;
+    /**
+     * The longest frame here: an IPv6 header and its largest payload behind an 802.1Q header. Frames over netif
+     * are shorter still: a tx request's 16-bit {@code size} caps them at {@code XEN_NETIF_MAX_TX_SIZE} (65535).
+     */
+    public static final int MAX_LENGTH = EthernetHeader.VLAN_LENGTH + Ipv6Header.LENGTH + 0xffff;
 
     public Frame {
         if (data == null || offload == null) {

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * simulator's clock counts nanoseconds and a batch of frames in simulated time is often less than a microsecond
  * apart, which the microsecond format would show as equal timestamps; libpcap has read it since 1.5 and
  * Wireshark/tshark read it. Snap length {@link #SNAPLEN} 262144 (libpcap's {@code MAXIMUM_SNAPLEN}, tcpdump's
- * default): a 64 KiB GSO frame is 65549 bytes or more with its Ethernet header, which the old 65535 would cut.
+ * default): a GSO frame can reach {@link Frame#MAX_LENGTH} (65593 bytes: an IPv6 header and a 64 KiB payload
+ * behind an 802.1Q header), which the older 65535 would cut.
  * Little-endian headers (the magic tells readers the byte order).
  *
  * <p><b>GSO frames</b> are written as they cross the tap, as one big frame with its blank checksum, which is what

@@ -39,7 +39,7 @@ class PcapWriterTest {
 
     @Test
     void theLongestFrameIsCapturedWhole() throws IOException {
-        // No frame here exceeds 262144 bytes (Frame.MAX_LENGTH is 65553), so every frame is captured whole.
+        // No frame here exceeds 262144 bytes (Frame.MAX_LENGTH is 65593), so every frame is captured whole.
         assertThat(Frame.MAX_LENGTH).isLessThan(PcapWriter.SNAPLEN);
         var bytes = new ByteArrayOutputStream();
         try (var pcap = new PcapWriter(Channels.newChannel(bytes), new ManualClock())) {

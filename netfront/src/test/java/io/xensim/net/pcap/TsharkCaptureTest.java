@@ -12,6 +12,7 @@ import io.xensim.net.frame.Ipv4Address;
 import io.xensim.net.frame.Ipv6Address;
 import io.xensim.net.frame.MacAddress;
 import io.xensim.net.frame.TcpHeader;
+import io.xensim.net.protocol.NetifRing;
 import io.xensim.testkit.HostTools;
 import io.xensim.xenbus.ManualClock;
 import java.io.IOException;
@@ -43,6 +44,7 @@ class TsharkCaptureTest {
     static final Ipv4Address IP_A = Ipv4Address.of("10.0.0.1");
     static final Ipv4Address IP_B = Ipv4Address.of("10.0.0.2");
     static final int GSO_MSS = 1448;
+    static final int BULK = NetifRing.XEN_NETIF_MAX_TX_SIZE - 14 - 20 - 20;
     static final long EPOCH_2024 = TimeUnit.SECONDS.toNanos(1_704_067_200L);
 
     @TempDir
@@ -133,7 +135,8 @@ class TsharkCaptureTest {
                 64240).payload(first).checksumPartial().build());
         send(b, ba().identification(0x202).tcp(33334, 45000, isnB + 1, isnA + 1 + first.length, TcpHeader.ACK,
                 65535).build());
-        byte[] bulk = text(65_535 - 20 - 20);   // the largest IPv4 datagram
+        // The largest send netif carries: XEN_NETIF_MAX_TX_SIZE bytes, Ethernet header included.
+        byte[] bulk = text(BULK);
         int bulkSeq = isnA + 1 + first.length;
         send(a, ab().identification(0x105).tcp(45000, 33334, bulkSeq, isnB + 1, TcpHeader.ACK | TcpHeader.PSH,
                 64240).payload(bulk).gso(GSO_MSS).build());
@@ -172,7 +175,7 @@ class TsharkCaptureTest {
                 a2b + "\tTCP\t45000 → 33334 [ACK] Seq=1 Ack=1 Win=64240 Len=0",
                 a2b + "\tTCP\t45000 → 33334 [PSH, ACK] Seq=1 Ack=1 Win=64240 Len=200",
                 b2a + "\tTCP\t33334 → 45000 [ACK] Seq=1 Ack=201 Win=65535 Len=0"));
-        int bulk = 65_535 - 40;
+        int bulk = BULK;
         for (int i = 0; i < segments; i++) {
             int len = Math.min(GSO_MSS, bulk - i * GSO_MSS);
             String flags = i == segments - 1 ? "[PSH, ACK]" : "[ACK]";
@@ -221,7 +224,7 @@ class TsharkCaptureTest {
                 "-e", "tcp.checksum.status", "-e", "udp.checksum.status", "-e", "_ws.malformed");
         assertThat(rows).hasSize(12).as("every frame that entered the bridge, once");
         var gso = rows.get(10);
-        assertThat(gso.subList(1, 4)).isEqualTo(List.of("65549", "TCP", Integer.toString(65_535 - 40)));
+        assertThat(gso.subList(1, 4)).isEqualTo(List.of("65535", "TCP", Integer.toString(BULK)));
         // As tcpdump on a real vif shows it: the checksum field holds only the pseudo-header sum.
         assertThat(gso.get(4)).isEqualTo("0");
         assertThat(rows.get(4).get(5)).as("the UDP datagram sent with csum_blank").isEqualTo("0");
