@@ -158,13 +158,14 @@ public final class TracedXs implements AutoCloseable {
         client.close();
     }
 
-    static String rootMessage(Throwable err) {
+    /** The message of {@code err} without the futures' wrappers. */
+    public static String rootMessage(Throwable err) {
         Throwable t = rootCause(err);
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     /** {@code err} without the {@code CompletionException}/{@code ExecutionException} wrappers of futures. */
-    static Throwable rootCause(Throwable err) {
+    public static Throwable rootCause(Throwable err) {
         Throwable t = err;
         while ((t instanceof java.util.concurrent.CompletionException
                 || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {

@@ -1,20 +1,25 @@
 package io.xensim.xenbus.toolstack;
 
 import io.xensim.xenbus.bus.XenbusPaths;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A device as the toolstack creates it: its type, both domains, its id, and the per-type keys of each end. The
  * common keys ({@code backend}, {@code backend-id}, {@code frontend}, {@code frontend-id}, {@code state},
- * {@code online}) are added by {@link Toolstack#addDevice}.
+ * {@code online}) are added by {@link Toolstack#addDevice}. {@code frontendKeys} are written with the frontend
+ * directory's permissions (the guest's, read for the backend domain); {@code readOnlyFrontendKeys} belong to the
+ * backend domain with read for the guest (libxl's {@code ro_front}: a vif's {@code mtu}).
  *
  * <p><b>Reference:</b> libxl's libxl_nic.c and libxl_disk.c ({@code set_xenstore_config}), which fill the front
  * and back entries handed to {@code libxl__device_generic_add()}.
  */
 public record DeviceConfig(String type, int frontendDomid, int backendDomid, int devid,
-                           Map<String, String> frontendKeys, Map<String, String> backendKeys) {
+                           Map<String, String> frontendKeys, Map<String, String> readOnlyFrontendKeys,
+                           Map<String, String> backendKeys) {
     public DeviceConfig {
         Objects.requireNonNull(type, "type");
         if (type.isEmpty() || type.contains("/")) {
@@ -23,29 +28,63 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
         if (devid < 0) {
             throw new IllegalArgumentException("devid: " + devid + " (expected: >= 0)");
         }
-        frontendKeys = Map.copyOf(frontendKeys);
-        backendKeys = Map.copyOf(backendKeys);
+        // Insertion order is the order libxl writes the keys in (and xenstore-ls lists them in).
+        frontendKeys = Collections.unmodifiableMap(new LinkedHashMap<>(frontendKeys));
+        readOnlyFrontendKeys = Collections.unmodifiableMap(new LinkedHashMap<>(readOnlyFrontendKeys));
+        backendKeys = Collections.unmodifiableMap(new LinkedHashMap<>(backendKeys));
     }
 
     /** A device of any type with only the common keys and {@code handle}. */
     public static DeviceConfig of(String type, int frontendDomid, int backendDomid, int devid) {
         return new DeviceConfig(type, frontendDomid, backendDomid, devid,
-                Map.of("handle", Integer.toString(devid)), Map.of("handle", Integer.toString(devid)));
+                Map.of("handle", Integer.toString(devid)), Map.of(), Map.of("handle", Integer.toString(devid)));
     }
 
-    /** A network interface as libxl writes it: {@code mac} on both ends, {@code bridge}, {@code script} … */
+    /** The default vif script, {@code libxl__xen_script_dir_path()/vif-bridge}. */
+    public static final String VIF_BRIDGE_SCRIPT = "/etc/xen/scripts/vif-bridge";
+    /** {@code LIBXL_DEVICE_NIC_MTU_DEFAULT}. */
+    public static final int NIC_MTU_DEFAULT = 1500;
+
+    /** A PV-only, trusted network interface with the default MTU ({@link #vif(int, int, int, String, String, boolean, boolean, int)}). */
     public static DeviceConfig vif(int frontendDomid, int backendDomid, int devid, String mac, String bridge) {
+        return vif(frontendDomid, backendDomid, devid, mac, bridge, false, true, NIC_MTU_DEFAULT);
+    }
+
+    /**
+     * A network interface as libxl 4.17's {@code libxl__set_xenstore_nic} writes it, after
+     * {@code libxl__device_nic_setdefault}: backend {@code script}, {@code mac}, {@code mtu} (only when not
+     * {@value #NIC_MTU_DEFAULT}), {@code bridge}, {@code handle}, {@code type} ({@code vif_ioemu} for an HVM NIC
+     * that also has an emulated twin, {@code vif} otherwise) and {@code hotplug-status} = "" (the backend must wait
+     * for the hotplug script before it connects); frontend {@code handle}, {@code mac}, {@code trusted}; and
+     * {@code mtu} read-only for the guest.
+     */
+    public static DeviceConfig vif(int frontendDomid, int backendDomid, int devid, String mac, String bridge,
+            boolean ioemu, boolean trusted, int mtu) {
+        Objects.requireNonNull(mac, "mac");
+        Objects.requireNonNull(bridge, "bridge");
+        if (mtu <= 0) {
+            throw new IllegalArgumentException("mtu: " + mtu + " (expected: > 0)");
+        }
+        Map<String, String> back = new LinkedHashMap<>();
+        back.put("script", VIF_BRIDGE_SCRIPT);
+        back.put("mac", mac);
+        if (mtu != NIC_MTU_DEFAULT) {
+            back.put("mtu", Integer.toString(mtu));
+        }
+        back.put("bridge", bridge);
+        back.put("handle", Integer.toString(devid));
+        back.put("type", ioemu ? "vif_ioemu" : "vif");
+        back.put(HOTPLUG_STATUS, "");
         Map<String, String> front = new LinkedHashMap<>();
         front.put("handle", Integer.toString(devid));
         front.put("mac", mac);
-        Map<String, String> back = new LinkedHashMap<>();
-        back.put("handle", Integer.toString(devid));
-        back.put("mac", mac);
-        back.put("bridge", bridge);
-        back.put("script", "/etc/xen/scripts/vif-bridge");
-        back.put("type", "vif");
-        return new DeviceConfig("vif", frontendDomid, backendDomid, devid, front, back);
+        front.put("trusted", trusted ? "1" : "0");
+        return new DeviceConfig("vif", frontendDomid, backendDomid, devid, front,
+                Map.of("mtu", Integer.toString(mtu)), back);
     }
+
+    /** The backend key a hotplug script reports on ({@code connected}, or {@code error}). */
+    public static final String HOTPLUG_STATUS = "hotplug-status";
 
     /**
      * A virtual block device as libxl writes it. {@code devid} is the encoded {@code virtual-device} number
@@ -65,7 +104,7 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
         back.put("device-type", "disk");
         back.put("removable", "0");
         back.put("bootable", "1");
-        return new DeviceConfig("vbd", frontendDomid, backendDomid, devid, front, back);
+        return new DeviceConfig("vbd", frontendDomid, backendDomid, devid, front, Map.of(), back);
     }
 
     public String frontendPath() {
@@ -74,6 +113,16 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
 
     public String backendPath() {
         return XenbusPaths.backendPath(backendDomid, type, frontendDomid, devid);
+    }
+
+    /** The backend's {@code script}, if the toolstack runs a hotplug script for this device. */
+    public Optional<String> script() {
+        return Optional.ofNullable(backendKeys.get("script"));
+    }
+
+    /** {@code /libxl/<domid>/device/<type>/<devid>}: libxl's own copy of the backend keys. */
+    public String libxlPath() {
+        return "/libxl/" + frontendDomid + "/device/" + type + "/" + devid;
     }
 
     /** {@code vif/1/0}: type, frontend domid, device id. */

@@ -61,6 +61,10 @@ public final class Toolstack implements AutoCloseable {
     private final ManagedDomain dom0;
     private final Map<Integer, ManagedDomain> domains = new ConcurrentHashMap<>();
     private final Map<String, DeviceConfig> devices = new ConcurrentHashMap<>();
+    /** Hotplug scripts by the path a backend's {@code script} key names. */
+    private final Map<String, HotplugScript> scripts = new ConcurrentHashMap<>();
+    /** Devices whose hotplug script waits for the backend's InitWait (the watch token's device key). */
+    private final Map<String, DeviceConfig> hotplugWaits = new ConcurrentHashMap<>();
     /** Unplugs waiting for their backend to reach Closed; confined to dom0's executor. */
     private final List<PendingRemoval> removals = new ArrayList<>();
 
@@ -220,6 +224,7 @@ public final class Toolstack implements AutoCloseable {
         List<DeviceConfig> owned = devices.values().stream()
                 .filter(d -> d.frontendDomid() == domid || d.backendDomid() == domid).toList();
         owned.forEach(d -> devices.remove(d.key()));
+        owned.forEach(this::disarmHotplug);
         return managed.frontends().closeAsync()
                 .thenCompose(v -> managed.backends().closeAsync())
                 .thenRun(() -> managed.xs().close())
@@ -227,10 +232,12 @@ public final class Toolstack implements AutoCloseable {
                     CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
                     for (DeviceConfig d : owned) {
                         all = all.thenCompose(x -> libxl.rm(tx, d.backendPath()))
-                                .thenCompose(x -> libxl.rm(tx, d.frontendPath()));
+                                .thenCompose(x -> libxl.rm(tx, d.frontendPath()))
+                                .thenCompose(x -> libxl.rm(tx, d.libxlPath()));
                     }
-                    return all;
+                    return all.thenCompose(x -> libxl.rm(tx, "/libxl/" + domid));
                 }))
+                .thenRun(() -> owned.forEach(this::runOffline))
                 .thenCompose(v -> xenstored.releaseDomain(domid))
                 .thenRun(() -> hypervisor.trace(DOM0, "", TraceEvent.Kind.DOMAIN, "released dom" + domid
                         + " from xenstore: its nodes are gone, @releaseDomain fired"))
@@ -253,15 +260,108 @@ public final class Toolstack implements AutoCloseable {
         }
         String fe = device.frontendPath();
         String be = device.backendPath();
-        return libxl.transaction(fe, tx -> libxl.rm(tx, fe)
+        String lx = device.libxlPath();
+        return libxl.transaction(fe, tx -> libxl.rm(tx, lx)
+                .thenCompose(v -> libxl.write(tx, lx + "/frontend", fe))
+                .thenCompose(v -> libxl.write(tx, lx + "/backend", be))
+                .thenCompose(v -> libxl.rm(tx, fe))
                 .thenCompose(v -> libxl.rm(tx, be))
                 .thenCompose(v -> writeFrontend(tx, device))
-                .thenCompose(v -> writeBackend(tx, device)))
+                .thenCompose(v -> writeBackend(tx, device))
+                .thenCompose(v -> writeAll(tx, lx, backendEntries(device))))
+                .thenCompose(v -> armHotplug(device))
                 .whenComplete((v, err) -> {
                     if (err != null) {
                         devices.remove(device.key());
                     }
                 });
+    }
+
+    // ------------------------------------------------------------------------------------------ hotplug scripts
+
+    /** Makes {@code script} run for every device whose backend {@code script} key is {@code path}. */
+    public void registerHotplugScript(String path, HotplugScript script) {
+        Objects.requireNonNull(script, "script");
+        if (scripts.putIfAbsent(Objects.requireNonNull(path, "path"), script) != null) {
+            throw new IllegalStateException("path: " + path + " (a hotplug script is already registered)");
+        }
+    }
+
+    private static String hotplugToken(DeviceConfig device) {
+        return "hotplug:" + device.key();
+    }
+
+    /**
+     * {@code libxl__wait_device_connection()}: watches the backend's {@code state} and runs the device's hotplug
+     * script once it reads InitWait ({@code device_hotplug}). Devices without a registered script get none, as
+     * a backend domain that runs its own scripts.
+     */
+    private CompletableFuture<Void> armHotplug(DeviceConfig device) {
+        HotplugScript script = device.script().map(scripts::get).orElse(null);
+        if (script == null || hotplugWaits.putIfAbsent(device.key(), device) != null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String state = device.backendPath() + "/state";
+        return libxl.watch(state, hotplugToken(device), (p, t) -> libxl.readOptional(state).thenAccept(s -> {
+            if (s.isPresent() && XenbusState.parseOrUnknown(s.get()) == XenbusState.INIT_WAIT
+                    && hotplugWaits.remove(device.key(), device)) {
+                libxl.unwatch(state, hotplugToken(device));
+                runOnline(device, script);
+            }
+        }));
+    }
+
+    private void disarmHotplug(DeviceConfig device) {
+        if (hotplugWaits.remove(device.key(), device)) {
+            libxl.unwatch(device.backendPath() + "/state", hotplugToken(device));
+        }
+    }
+
+    /** xen-hotplug-common.sh: {@code success} writes connected; {@code fatal} writes the error and "error". */
+    private void runOnline(DeviceConfig device, HotplugScript script) {
+        String be = device.backendPath();
+        String script0 = device.script().orElseThrow();
+        CompletableFuture<Void> run;
+        try {
+            run = script.online(device);
+        } catch (RuntimeException e) {
+            run = CompletableFuture.failedFuture(e);
+        }
+        run.handle((v, err) -> {
+            if (!devices.containsKey(device.key())) {
+                return CompletableFuture.<Void>completedFuture(null); // removed while the script ran
+            }
+            if (err == null) {
+                hypervisor.trace(DOM0, device.key(), TraceEvent.Kind.INFO, script0 + " online: "
+                        + DeviceConfig.HOTPLUG_STATUS + " = connected");
+                return libxl.write(be + "/" + DeviceConfig.HOTPLUG_STATUS, "connected");
+            }
+            String message = TracedXs.rootMessage(err);
+            hypervisor.trace(DOM0, device.key(), TraceEvent.Kind.INFO, script0 + " online failed: " + message);
+            return libxl.transaction(be, tx -> libxl.write(tx, be + "/hotplug-error", message)
+                    .thenCompose(x -> libxl.write(tx, be + "/" + DeviceConfig.HOTPLUG_STATUS, "error")));
+        }).thenCompose(f -> f).exceptionally(e -> null);
+    }
+
+    private void runOffline(DeviceConfig device) {
+        HotplugScript script = device.script().map(scripts::get).orElse(null);
+        if (script != null) {
+            try {
+                script.offline(device).exceptionally(e -> null);
+            } catch (RuntimeException e) {
+                hypervisor.trace(DOM0, device.key(), TraceEvent.Kind.INFO, "hotplug offline failed: " + e);
+            }
+        }
+    }
+
+    /** The backend's entries as libxl lists them ({@code bents}): the common ones, then the per-type keys. */
+    private static Map<String, String> backendEntries(DeviceConfig device) {
+        var keys = new java.util.LinkedHashMap<String, String>();
+        keys.put("frontend-id", Integer.toString(device.frontendDomid()));
+        keys.put("online", "1");
+        keys.put("state", Integer.toString(XenbusState.INITIALISING.code()));
+        keys.putAll(device.backendKeys());
+        return keys;
     }
 
     private CompletableFuture<Void> writeFrontend(int tx, DeviceConfig device) {
@@ -273,18 +373,30 @@ public final class Toolstack implements AutoCloseable {
         keys.putAll(device.frontendKeys());
         List<XsPermission> perms = List.of(XsPermission.none(device.frontendDomid()),
                 XsPermission.read(device.backendDomid()));
+        // libxl__device_generic_add(): ro_front entries belong to the backend domain, read-only for the guest.
+        List<XsPermission> roPerms = List.of(XsPermission.none(device.backendDomid()),
+                XsPermission.read(device.frontendDomid()));
         return libxl.mkdir(tx, fe).thenCompose(v -> libxl.setPerms(tx, fe, perms))
-                .thenCompose(v -> writeAll(tx, fe, keys));
+                .thenCompose(v -> writeAll(tx, fe, keys))
+                .thenCompose(v -> writeAllWithPerms(tx, fe, device.readOnlyFrontendKeys(), roPerms));
+    }
+
+    private CompletableFuture<Void> writeAllWithPerms(int tx, String dir, Map<String, String> keys,
+            List<XsPermission> perms) {
+        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+        for (var e : keys.entrySet()) {
+            String path = dir + "/" + e.getKey();
+            all = all.thenCompose(v -> libxl.write(tx, path, e.getValue()))
+                    .thenCompose(v -> libxl.setPerms(tx, path, perms));
+        }
+        return all;
     }
 
     private CompletableFuture<Void> writeBackend(int tx, DeviceConfig device) {
         String be = device.backendPath();
         var keys = new java.util.LinkedHashMap<String, String>();
         keys.put("frontend", device.frontendPath());
-        keys.put("frontend-id", Integer.toString(device.frontendDomid()));
-        keys.put("online", "1");
-        keys.put("state", Integer.toString(XenbusState.INITIALISING.code()));
-        keys.putAll(device.backendKeys());
+        keys.putAll(backendEntries(device));
         List<XsPermission> perms = List.of(XsPermission.none(device.backendDomid()),
                 XsPermission.read(device.frontendDomid()));
         return libxl.mkdir(tx, be).thenCompose(v -> libxl.setPerms(tx, be, perms))
@@ -307,8 +419,10 @@ public final class Toolstack implements AutoCloseable {
      */
     public CompletableFuture<Void> restoreBackend(String type, int frontendDomid, int devid) {
         DeviceConfig device = requireDevice(type, frontendDomid, devid);
+        disarmHotplug(device);
         return libxl.transaction(device.backendPath(), tx -> libxl.rm(tx, device.backendPath())
-                .thenCompose(v -> writeBackend(tx, device)));
+                .thenCompose(v -> writeBackend(tx, device)))
+                .thenCompose(v -> armHotplug(device));
     }
 
     private DeviceConfig requireDevice(String type, int frontendDomid, int devid) {
@@ -379,8 +493,11 @@ public final class Toolstack implements AutoCloseable {
                             + config.xenbus().stepTimeout().toMillis() + " ms; removing the device anyway");
         }
         devices.remove(device.key());
+        disarmHotplug(device);
         libxl.transaction(device.frontendPath(), tx -> libxl.rm(tx, device.frontendPath())
-                .thenCompose(v -> libxl.rm(tx, device.backendPath())))
+                .thenCompose(v -> libxl.rm(tx, device.backendPath()))
+                .thenCompose(v -> libxl.rm(tx, device.libxlPath())))
+                .thenRun(() -> runOffline(device))
                 .whenComplete((v, err) -> {
                     if (err != null) {
                         pending.done().completeExceptionally(err);

@@ -1,0 +1,55 @@
+package io.xensim.net.back;
+
+import io.xensim.net.bridge.Bridges;
+import io.xensim.xenbus.bus.BackendDriver;
+import io.xensim.xenbus.toolstack.DeviceConfig;
+import io.xensim.xenbus.toolstack.Toolstack;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The netback driver of one backend domain: the {@code vif} backend driver its xenbus probes devices with, the
+ * domain's bridges, and the vif-bridge hotplug script that attaches each vif to its bridge. {@link #install}
+ * registers both with a toolstack whose dom0 is the backend domain.
+ *
+ * <p><b>Threading:</b> {@link #install} from any thread; everything else on the backend domain's executor.
+ *
+ * <p><b>Reference:</b> Linux 6.1 drivers/net/xen-netback/xenbus.c ({@code netback_driver}, {@code netback_probe}).
+ */
+public final class Netback {
+    /** The device type. */
+    public static final String TYPE = "vif";
+
+    private final Bridges bridges;
+    private final NetbackConfig config;
+
+    public Netback(Bridges bridges, NetbackConfig config) {
+        this.bridges = Objects.requireNonNull(bridges, "bridges");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public Bridges bridges() {
+        return bridges;
+    }
+
+    public NetbackConfig config() {
+        return config;
+    }
+
+    public BackendDriver driver() {
+        return BackendDriver.of(TYPE, device -> new NetbackDevice(device, config));
+    }
+
+    /** Registers the driver on dom0's backend bus and {@link VifHotplug} as {@link DeviceConfig#VIF_BRIDGE_SCRIPT}. */
+    public CompletableFuture<Void> install(Toolstack toolstack) {
+        toolstack.registerHotplugScript(DeviceConfig.VIF_BRIDGE_SCRIPT, new VifHotplug(toolstack, bridges));
+        return toolstack.dom0().backends().register(driver());
+    }
+
+    /** The netback device of {@code vif/<frontendDomid>/<devid>} in {@code toolstack}'s dom0, if probed. */
+    public static Optional<NetbackDevice> device(Toolstack toolstack, int frontendDomid, int devid) {
+        return toolstack.dom0().backends().device(TYPE, frontendDomid, devid)
+                .map(d -> d.handler() instanceof NetbackDevice n ? n : null);
+    }
+}
