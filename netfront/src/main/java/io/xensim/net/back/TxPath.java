@@ -143,7 +143,7 @@ public final class TxPath {
     /** Reads packets while there are requests and staging pages; true if it stopped for want of pages. */
     private boolean buildBatch() {
         while (true) {
-            if (STAGING_PAGES - pagesUsed < XEN_NETBK_LEGACY_SLOTS_MAX) {
+            if (STAGING_PAGES - pagesUsed < XEN_NETBK_LEGACY_SLOTS_MAX + 1) { // room for the largest packet kept
                 return true;
             }
             int reqProd = ring.reqProd();
