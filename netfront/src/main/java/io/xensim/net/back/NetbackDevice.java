@@ -91,6 +91,10 @@ public final class NetbackDevice extends BackendDevice {
                         }
                     }
                     vif.connect(queues, flags);
+                    if (vif.disabled()) {
+                        // xenvif_tx_poll: a disabled vif's rings are not served, whatever the frontend does.
+                        queues.forEach(NetbackQueue::disable);
+                    }
                     device.trace(TraceEvent.Kind.INFO, vif.name() + ": " + queues.size() + " queue(s), " + flags
                             + (vif.disabled() ? ", disabled: carrier stays off" : ", carrier on"));
                     return flags;
