@@ -47,6 +47,20 @@ public final class Netback {
         return toolstack.dom0().backends().register(driver());
     }
 
+    /**
+     * Periodic work of every netback device in {@code toolstack}'s dom0 (the {@code tx=timer} windows), on dom0's
+     * executor; returns how many timers fired.
+     */
+    public static int doWork(Toolstack toolstack, long nowNs) {
+        int work = 0;
+        for (var d : toolstack.dom0().backends().devices().values()) {
+            if (d.handler() instanceof NetbackDevice n) {
+                work += n.doWork(nowNs);
+            }
+        }
+        return work;
+    }
+
     /** The netback device of {@code vif/<frontendDomid>/<devid>} in {@code toolstack}'s dom0, if probed. */
     public static Optional<NetbackDevice> device(Toolstack toolstack, int frontendDomid, int devid) {
         return toolstack.dom0().backends().device(TYPE, frontendDomid, devid)

@@ -79,7 +79,8 @@ public final class NetbackDevice extends BackendDevice {
                         var txMap = device.mapRing(new int[] {q.txRingRef()});
                         var rxMap = device.mapRing(new int[] {q.rxRingRef()});
                         var queue = new NetbackQueue(this, i, BackRing.init(txMap.area(), NetifRing.TX),
-                                BackRing.init(rxMap.area(), NetifRing.RX), flags);
+                                BackRing.init(rxMap.area(), NetifRing.RX), flags,
+                                config.txPolicy(vif.name()));
                         queues.add(queue);
                         if (q.split()) {
                             int tx = device.bindInterdomainEvtchn(q.txEvtchn(), p -> queue.onTxEvent());
@@ -138,6 +139,15 @@ public final class NetbackDevice extends BackendDevice {
         for (NetbackQueue q : queues) {
             q.disable();
         }
+    }
+
+    /** Runs the queues' tx timers against {@code nowNs}; returns how many fired. */
+    public int doWork(long nowNs) {
+        int work = 0;
+        for (NetbackQueue q : queues) {
+            work += q.doWork(nowNs);
+        }
+        return work;
     }
 
     XenbusDevice xenbus() {

@@ -26,11 +26,11 @@ public final class NetbackQueue {
     private boolean running = true;
 
     NetbackQueue(NetbackDevice owner, int index, BackRing<NetifTxRequest, NetifTxResponse> txRing,
-            BackRing<NetifRxRequest, NetifRxResponse> rxRing, VifFlags flags) {
+            BackRing<NetifRxRequest, NetifRxResponse> rxRing, VifFlags flags, TxPolicy txPolicy) {
         this.owner = owner;
         this.index = index;
         var xenbus = owner.xenbus();
-        this.tx = new TxPath(this, txRing, xenbus.domain(), xenbus.otherendId());
+        this.tx = new TxPath(this, txRing, xenbus.domain(), xenbus.otherendId(), txPolicy);
         this.rx = new RxPath(this, rxRing, xenbus.domain(), xenbus.otherendId(), flags);
     }
 
@@ -57,8 +57,13 @@ public final class NetbackQueue {
 
     void onTxEvent() {
         if (running) {
-            tx.run();
+            tx.onNotify(nowNs());
         }
+    }
+
+    /** The tx timer ({@link TxPolicy.Mode#TIMER}); returns the work done. */
+    int doWork(long nowNs) {
+        return running ? tx.doWork(nowNs) : 0;
     }
 
     void onRxEvent() {

@@ -63,6 +63,7 @@ public final class RxPath {
     private long errors;
     private long wakeups;
     private long copyCalls;
+    private long notificationsOut;
 
     RxPath(NetbackQueue queue, BackRing<NetifRxRequest, NetifRxResponse> ring, Domain dom0, int otherend,
             VifFlags flags) {
@@ -102,6 +103,11 @@ public final class RxPath {
 
     public long copyCalls() {
         return copyCalls;
+    }
+
+    /** Notifications sent to the frontend for rx responses. */
+    public long notificationsOut() {
+        return notificationsOut;
     }
 
     /** Frames waiting for posted pages. */
@@ -258,6 +264,7 @@ public final class RxPath {
     private void flush() {
         flushCopies();
         if (ring.pushResponsesAndCheckNotify()) {
+            notificationsOut++;
             queue.notifyRx("rx rsp_prod " + Integer.toUnsignedString(ring.rspProd()));
         }
     }

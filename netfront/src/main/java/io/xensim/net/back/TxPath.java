@@ -61,20 +61,31 @@ public final class TxPath {
     private int pagesUsed;
     private boolean released;
 
+    private final TxPolicy policy;
+    /** {@link TxPolicy.Mode#TIMER}: when the armed timer fires, and when it was armed; {@code NO_TIMER} if not. */
+    private long timerDeadlineNs = NO_TIMER;
+    private long wokenAtNs;
+    static final long NO_TIMER = Long.MIN_VALUE;
+
     private long packets;
     private long bytes;
     private long errors;
     private long dropped;
     private long wakeups;
     private long copyCalls;
+    private long notificationsIn;
+    private long notificationsOut;
+    private final LatencyHistogram latency = new LatencyHistogram();
 
     /** One packet of a batch: its requests (first with its own data size), extras, and where its data went. */
     private record Packet(NetifTxRequest first, int totalSize, List<NetifTxRequest> slots, int extraCount,
                           int gsoType, int gsoSize, int firstOp, int firstPage) {
     }
 
-    TxPath(NetbackQueue queue, BackRing<NetifTxRequest, NetifTxResponse> ring, Domain dom0, int otherend) {
+    TxPath(NetbackQueue queue, BackRing<NetifTxRequest, NetifTxResponse> ring, Domain dom0, int otherend,
+            TxPolicy policy) {
         this.queue = queue;
+        this.policy = policy;
         this.ring = ring;
         this.dom0 = dom0;
         this.otherend = otherend;
@@ -103,9 +114,70 @@ public final class TxPath {
         return dropped;
     }
 
-    /** Runs of the tx path (one per notification served). */
+    /** Runs of the tx path that served the ring (per notification, or per timer expiry). */
     public long wakeups() {
         return wakeups;
+    }
+
+    /** Notifications received on the tx channel. */
+    public long notificationsIn() {
+        return notificationsIn;
+    }
+
+    /** Notifications sent to the frontend for tx responses. */
+    public long notificationsOut() {
+        return notificationsOut;
+    }
+
+    /** Packets sent into the bridge per wake-up. */
+    public double packetsPerWakeup() {
+        return wakeups == 0 ? 0 : (double) packets / wakeups;
+    }
+
+    /**
+     * Per packet, from the notification that woke the tx path (that armed the timer) to the packet's delivery into
+     * the bridge, on the hypervisor's clock. A packet pushed without a notification (the frontend saw no need)
+     * counts from that earlier wake-up: an upper bound.
+     */
+    public LatencyHistogram latency() {
+        return latency;
+    }
+
+    public TxPolicy policy() {
+        return policy;
+    }
+
+    /** True while a {@link TxPolicy.Mode#TIMER} window is open. */
+    public boolean timerArmed() {
+        return timerDeadlineNs != NO_TIMER;
+    }
+
+    /**
+     * A notification on the tx channel: serve now ({@code IMMEDIATE}); or arm the window, leaving notifications
+     * off ({@code TIMER}); a notification while the window is open flushes at once, as QEMU's does.
+     */
+    void onNotify(long nowNs) {
+        notificationsIn++;
+        if (policy.mode() == TxPolicy.Mode.IMMEDIATE) {
+            wokenAtNs = nowNs;
+            run();
+        } else if (timerArmed()) {
+            timerDeadlineNs = NO_TIMER;
+            run();
+        } else {
+            timerDeadlineNs = nowNs + policy.windowNs();
+            wokenAtNs = nowNs;
+        }
+    }
+
+    /** The timer: serves the ring if the window has closed. Returns 1 if it did. */
+    int doWork(long nowNs) {
+        if (!timerArmed() || nowNs - timerDeadlineNs < 0 || !queue.running()) {
+            return 0;
+        }
+        timerDeadlineNs = NO_TIMER;
+        run();
+        return 1;
     }
 
     /** {@code GNTTABOP_copy} calls made. */
@@ -297,6 +369,7 @@ public final class TxPath {
 
     private void pushResponses() {
         if (ring.pushResponsesAndCheckNotify()) {
+            notificationsOut++;
             queue.notifyTx("tx rsp_prod " + Integer.toUnsignedString(ring.rspProd()));
         }
     }
@@ -378,6 +451,7 @@ public final class TxPath {
         }
         packets++;
         this.bytes += length;
+        latency.record(now - wokenAtNs);
         bridge.get().receive(queue.vif(), frame, now);
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 /** A BusFixture with netback installed, guests each with one vif and a scripted frontend, and a capture port. */
 final class NetbackFixture implements AutoCloseable {
     final BusFixture fx = new BusFixture();
-    final Netback netback = new Netback(new Bridges(), NetbackConfig.defaults());
+    final Netback netback;
     final CapturePort capture;
 
     /** A port on the bridge that keeps what it is sent. */
@@ -47,6 +47,11 @@ final class NetbackFixture implements AutoCloseable {
     }
 
     NetbackFixture(PortOffloads captureOffloads) {
+        this(captureOffloads, NetbackConfig.defaults());
+    }
+
+    NetbackFixture(PortOffloads captureOffloads, NetbackConfig config) {
+        netback = new Netback(new Bridges(), config);
         fx.toolstack.await(netback.install(fx.toolstack));
         capture = new CapturePort(captureOffloads);
         fx.onDomainRun(fx.toolstack.dom0(), () -> bridge().addPort(capture));

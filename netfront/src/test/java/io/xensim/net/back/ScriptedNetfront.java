@@ -182,9 +182,11 @@ final class ScriptedNetfront {
         return fx.onDomain(guest, () -> {
             Queue q = queues.get(queue);
             List<NetifTxResponse> out = new ArrayList<>();
-            while (q.tx.hasUnconsumedResponses()) {
-                out.add(((Decoded.Ok<NetifTxResponse>) q.tx.takeResponse()).value());
-            }
+            do {
+                while (q.tx.hasUnconsumedResponses()) {
+                    out.add(((Decoded.Ok<NetifTxResponse>) q.tx.takeResponse()).value());
+                }
+            } while (q.tx.finalCheckForResponses()); // rsp_event re-armed, as xennet_tx_buf_gc does
             return out;
         });
     }
