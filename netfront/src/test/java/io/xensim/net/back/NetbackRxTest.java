@@ -151,4 +151,52 @@ class NetbackRxTest {
         NetifRxResponse r = rsp(got.getFirst());
         assertArrayEquals(f.toByteArray(), two.rxPage(q, r.id(), r.status()));
     }
+
+    @Test
+    void aPostedPageThatDoesNotCopyIsAnErrorSlotAndTheNextFrameIsFine() {
+        var fe = nf.guest(1);
+        fe.connect(1, true);
+        fe.fx.onDomainRun(fe.guest, () -> {
+            var q = fe.queues.getFirst();
+            q.rx.putRequest(new io.xensim.net.protocol.NetifRxRequest(77, 9999)); // a ref never granted
+            q.rx.pushRequests();
+        });
+        fe.postRx(0, 1);
+        nf.inject(udpTo(GUEST, 100));
+        Frame b = udpTo(GUEST, 300);
+        nf.inject(b);
+        var slots = fe.takeRxSlots(0);
+        assertEquals(2, slots.size());
+        assertEquals(new NetifRxResponse(77, 0, 0, io.xensim.net.protocol.NetifStatus.NETIF_RSP_ERROR),
+                rsp(slots.get(0)));
+        NetifRxResponse ok = rsp(slots.get(1));
+        assertEquals(b.length(), ok.status());
+        assertArrayEquals(b.toByteArray(), fe.rxPage(0, ok.id(), ok.status()));
+        assertEquals(1, nf.device(1).vif().queues().getFirst().rx().errors());
+        assertTrue(nf.device(1).vif().carrierOk());
+    }
+
+    @Test
+    void hotUnplugWhileTrafficFlowsReleasesEverything() {
+        var fe = nf.guest(1);
+        int mappings = nf.fx.toolstack.dom0().domain().grantOps().activeMappings(); // the guest's xenstore ring
+        fe.connect(2, true);
+        assertEquals(mappings + 4, nf.fx.toolstack.dom0().domain().grantOps().activeMappings());
+        long dom0Frames = nf.fx.toolstack.dom0().domain().memory().allocatedFrames();
+        fe.postRx(0, 4);
+        for (int i = 0; i < 20; i++) {
+            nf.inject(udpTo(GUEST, 3000)); // more than the posted pages take: frames wait
+        }
+        fe.pushTx(0, NetbackTxTest.slots(fe, NetbackTxTest.udp(500).toByteArray(), 4096, 0, 0, 1, List.of()));
+        var removed = nf.fx.toolstack.removeDevice("vif", 1, 0);
+        nf.fx.hv.runUntilIdle();
+        fe.pushTx(1, NetbackTxTest.slots(fe, NetbackTxTest.udp(500).toByteArray(), 4096, 0, 0, 2, List.of()));
+        nf.inject(udpTo(GUEST, 100));
+        fe.setState(6);
+        assertTrue(nf.fx.toolstack.await(removed));
+        assertTrue(nf.fx.toolstack.dom0().domain().memory().allocatedFrames() < dom0Frames,
+                "the queues' staging pages went back to dom0");
+        assertTrue(nf.bridge().portNames().equals(List.of("capture0")), nf.bridge().portNames().toString());
+        assertEquals(mappings, nf.fx.toolstack.dom0().domain().grantOps().activeMappings());
+    }
 }

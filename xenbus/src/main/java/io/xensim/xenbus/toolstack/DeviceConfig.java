@@ -34,6 +34,12 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
         backendKeys = Collections.unmodifiableMap(new LinkedHashMap<>(backendKeys));
     }
 
+    /** A device without read-only frontend keys. */
+    public DeviceConfig(String type, int frontendDomid, int backendDomid, int devid,
+            Map<String, String> frontendKeys, Map<String, String> backendKeys) {
+        this(type, frontendDomid, backendDomid, devid, frontendKeys, Map.of(), backendKeys);
+    }
+
     /** A device of any type with only the common keys and {@code handle}. */
     public static DeviceConfig of(String type, int frontendDomid, int backendDomid, int devid) {
         return new DeviceConfig(type, frontendDomid, backendDomid, devid,
