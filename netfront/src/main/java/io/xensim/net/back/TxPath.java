@@ -79,7 +79,7 @@ public final class TxPath {
 
     /** One packet of a batch: its requests (first with its own data size), extras, and where its data went. */
     private record Packet(NetifTxRequest first, int totalSize, List<NetifTxRequest> slots, int extraCount,
-                          int gsoType, int gsoSize, int firstOp, int firstPage) {
+                          int gsoType, int gsoSize, int firstOp) {
     }
 
     TxPath(NetbackQueue queue, BackRing<NetifTxRequest, NetifTxResponse> ring, Domain dom0, int otherend,
@@ -206,9 +206,13 @@ public final class TxPath {
         } while (ring.finalCheckForRequests());
     }
 
+    /**
+     * {@code xenvif_fatal_tx_err}: the packets built before the bad one still go out ({@code xenvif_tx_action}
+     * copies and submits what {@code xenvif_tx_build_gops} built before it broke off); then the vif is disabled
+     * and the ring is not touched again. The bad packet gets no response.
+     */
     private void fatal(String cause) {
-        batch.clear(); // nothing of the batch is answered: the ring is not touched again
-        pagesUsed = 0;
+        submitBatch();
         queue.fatal(cause);
     }
 
@@ -333,7 +337,7 @@ public final class TxPath {
                         Domid.DOMID_SELF, 0, s.size(), GnttabCopy.GNTCOPY_source_gref);
                 pagesUsed++;
             }
-            batch.add(new Packet(first, totalSize, slots, extraCount, gsoType, gsoSize, firstOp, firstOp));
+            batch.add(new Packet(first, totalSize, slots, extraCount, gsoType, gsoSize, firstOp));
         }
     }
 
@@ -418,7 +422,7 @@ public final class TxPath {
         int at = 0;
         for (int i = 0; i < p.slots().size(); i++) {
             int n = p.slots().get(i).size();
-            MemorySegment.copy(dom0.memory().frame(stagingGfn + p.firstPage() + i), 0, data, at, n);
+            MemorySegment.copy(dom0.memory().frame(stagingGfn + p.firstOp() + i), 0, data, at, n);
             at += n;
         }
         int flags = p.first().flags();

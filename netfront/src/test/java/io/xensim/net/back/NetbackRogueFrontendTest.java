@@ -175,6 +175,20 @@ class NetbackRogueFrontendTest {
     }
 
     @Test
+    void packetsBeforeTheFatalOneInTheSameBatchStillGoOut() {
+        start();
+        List<byte[]> slots = new ArrayList<>(NetbackTxTest.slots(rogue, NetbackTxTest.udp(100).toByteArray(), 4096, 0,
+                0, 1, List.of()));
+        slots.addAll(NetbackTxTest.slots(rogue, NetbackTxTest.udp(200).toByteArray(), 4096, 0, 0, 2, List.of()));
+        slots.add(txRequest(page(rogue), 0, NETTXF_EXTRA_INFO, 3, 200));
+        rogue.pushTx(0, slots);
+        assertEquals(List.of(new NetifTxResponse(1, NetifStatus.NETIF_RSP_OKAY),
+                new NetifTxResponse(2, NetifStatus.NETIF_RSP_OKAY)), rogue.takeTxResponses(0));
+        assertEquals(2, nf.capture.received.size());
+        assertFatal("Missing extra info");
+    }
+
+    @Test
     void disabledAcrossAFrontendReconnectUntilTheBackendIsRecreated() {
         start();
         rogue.pushTx(0, List.of(txRequest(page(rogue), 0, NETTXF_EXTRA_INFO, 1, 200)));

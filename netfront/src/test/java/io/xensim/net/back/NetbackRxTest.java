@@ -199,4 +199,26 @@ class NetbackRxTest {
         assertTrue(nf.bridge().portNames().equals(List.of("capture0")), nf.bridge().portNames().toString());
         assertEquals(mappings, nf.fx.toolstack.dom0().domain().grantOps().activeMappings());
     }
+
+    @Test
+    void withoutGsoTheBridgeSegmentsAndWithoutCsumOffloadItCompletesChecksums() {
+        var fe = nf.guest(1);
+        var keys = fe.setUp(1, true);
+        keys.remove("feature-gso-tcpv4");
+        keys.put("feature-no-csum-offload", "1");
+        fe.publish(keys);
+        assertEquals(new io.xensim.net.bridge.PortOffloads(false, false, true), nf.device(1).vif().offloads());
+        fe.postRx(0, 64);
+        Frame gso = new FrameBuilder(NetbackTxTest.B, GUEST).ipv4(NetbackTxTest.IP_B, NetbackTxTest.IP_A)
+                .tcp(80, 40000, 1, 1, TcpHeader.ACK, 65535).payload(NetbackTxTest.payload(10 * 1448)).gso(1448).build();
+        nf.inject(gso);
+        var slots = fe.takeRxSlots(0);
+        assertEquals(10, slots.size(), "ten MSS-sized segments, one page each, no extra");
+        for (MemorySegment s : slots) {
+            NetifRxResponse r = rsp(s);
+            assertEquals(0, r.flags(), "complete checksums: neither csum_blank nor data_validated");
+            byte[] seg = fe.rxPage(0, r.id(), r.status());
+            assertEquals(Decoded.ok(true), io.xensim.net.frame.ChecksumOffload.verify(MemorySegment.ofArray(seg)));
+        }
+    }
 }
