@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Netback's xenbus side for one vif: on probe it offers its features and goes to InitWait; when the frontend is
@@ -34,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code connect_data_rings}, {@code read_xenbus_vif_flags}, {@code hotplug_status_changed}).
  */
 public final class NetbackDevice extends BackendDevice {
+    private static final Logger log = LoggerFactory.getLogger(NetbackDevice.class);
     private final NetbackConfig config;
     private final Vif vif;
     private final List<NetbackQueue> queues = new ArrayList<>();
@@ -133,6 +136,8 @@ public final class NetbackDevice extends BackendDevice {
     void fatalTxError(NetbackQueue queue, String cause) {
         String reason = vif.name() + " queue " + queue.index() + ": " + cause;
         if (!vif.disabled()) {
+            // netdev_err(...) then xenvif_fatal_tx_err: logged once, with the domain and device.
+            log.error("dom{} vif/{}: {}; disabling the vif", device.frontendDomid(), device.devid(), reason);
             device.trace(TraceEvent.Kind.INFO, "fatal error, disabling the vif: " + reason);
         }
         vif.disable(reason);

@@ -353,7 +353,7 @@ public final class TxPath {
     /** {@code xenvif_tx_err}: {@code NETIF_RSP_ERROR} for the first slot (NULL for its extras) and each follow-on. */
     private void dropWithErrors(NetifTxRequest first, int extraCount, List<NetifTxRequest> slots, String reason) {
         submitBatch(); // responses go out in request order
-        queue.trace("dropping packet id " + first.id() + ": " + reason);
+        queue.trace("dropping packet id " + first.id() + ": " + reason); // netdev_dbg in Linux
         makeResponse(first, extraCount, NetifStatus.NETIF_RSP_ERROR);
         for (NetifTxRequest s : slots) {
             ring.consumeRequest();
