@@ -96,13 +96,18 @@ final class RxPath {
         ring.putRequest(new NetifRxRequest(index, page.ref()));
     }
 
-    /** {@code xennet_move_rx_slot}: re-posts the buffer of a slot that carried no data (zeroed again). */
-    private void moveSlot(int index) {
+    /** {@code xennet_get_rx_skb}/{@code xennet_get_rx_ref}: takes the buffer out of ring position {@code index}. */
+    private GrantPool.DataPage detach(int index) {
         GrantPool.DataPage page = buffers[index];
+        buffers[index] = null;
+        return page;
+    }
+
+    /** {@code xennet_move_rx_slot}: re-posts the buffer of a slot that carried no data (zeroed again). */
+    private void moveSlot(GrantPool.DataPage page) {
         if (page == null) {
             return;
         }
-        buffers[index] = null;
         page.page().fill((byte) 0);
         post(page);
     }
@@ -138,7 +143,8 @@ final class RxPath {
 
     /** One packet of {@code xennet_poll}: {@code xennet_get_responses} and delivery. False when broken. */
     private boolean takePacket(int rp) {
-        int firstIndex = ring.rspCons() & (ring.size() - 1);
+        // The first buffer comes out before the extras are walked: re-posting an extra's buffer may reuse its slot.
+        GrantPool.DataPage firstPage = detach(ring.rspCons() & (ring.size() - 1));
         MemorySegment firstCopy = takeSlot();
         int firstFlags = NetifRxResponse.flags(firstCopy);
         int firstStatus = firstCopy.get(Layouts.U16, NetifRxResponse.STATUS_OFFSET);
@@ -153,7 +159,7 @@ final class RxPath {
                     error = "Missing extra info";
                     break;
                 }
-                int index = ring.rspCons() & (ring.size() - 1);
+                GrantPool.DataPage extraPage = detach(ring.rspCons() & (ring.size() - 1));
                 MemorySegment extra = takeSlot();
                 extraFlags = NetifExtraInfo.flags(extra);
                 switch (NetifExtraInfo.decode(extra)) {
@@ -163,7 +169,7 @@ final class RxPath {
                     }
                     case Decoded.Malformed<NetifExtraInfo>(String reason) -> error = "Invalid extra: " + reason;
                 }
-                moveSlot(index);
+                moveSlot(extraPage);
             } while ((extraFlags & NetifExtraInfo.XEN_NETIF_EXTRA_FLAG_MORE) != 0);
         }
 
@@ -172,9 +178,9 @@ final class RxPath {
         int max = NetifRing.XEN_NETIF_NR_SLOTS_MIN + (firstStatus <= RX_COPY_THRESHOLD ? 1 : 0);
         int slots = 1;
         MemorySegment rsp = firstCopy;
-        int index = firstIndex;
+        GrantPool.DataPage page = firstPage;
         while (true) {
-            String slotError = dataSlot(index, rsp, error == null ? bytes : null);
+            String slotError = dataSlot(page, rsp, error == null ? bytes : null);
             if (slotError == BROKEN) {
                 return false;
             }
@@ -188,7 +194,7 @@ final class RxPath {
                 error = error != null ? error : "Need more slots";
                 break;
             }
-            index = ring.rspCons() & (ring.size() - 1);
+            page = detach(ring.rspCons() & (ring.size() - 1));
             rsp = takeSlot();
             slots++;
         }
@@ -212,18 +218,16 @@ final class RxPath {
      * One data slot of {@code xennet_get_responses}: checks it, ends the page's grant, copies the bytes into
      * {@code into} (null: the packet is being dropped), frees the page. Returns an error, {@link #BROKEN}, or null.
      */
-    private String dataSlot(int index, MemorySegment rsp, ByteArrayOutputStream into) {
-        GrantPool.DataPage page = buffers[index];
+    private String dataSlot(GrantPool.DataPage page, MemorySegment rsp, ByteArrayOutputStream into) {
         if (page == null) {
             return "Bad rx response id " + Layouts.u16(rsp.get(Layouts.U16, NetifRxResponse.ID_OFFSET));
         }
         int offset = Layouts.u16(rsp.get(Layouts.U16, NetifRxResponse.OFFSET_OFFSET));
         int status = rsp.get(Layouts.U16, NetifRxResponse.STATUS_OFFSET);
         if (status < 0 || offset + status > Layouts.XEN_PAGE_SIZE) {
-            moveSlot(index);
+            moveSlot(page);
             return "rx->offset: " + offset + ", size: " + status;
         }
-        buffers[index] = null;
         boolean stillMapped = owner.device().domain().grantTable().isInUse(page.ref());
         if (stillMapped) {
             // Linux keeps the page; here it is freed once the backend unmaps it (the pool defers the end of access).

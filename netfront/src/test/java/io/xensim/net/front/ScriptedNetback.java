@@ -243,6 +243,40 @@ final class ScriptedNetback extends BackendDevice {
         pushRx(q);
     }
 
+    /** Writes a response slot field by field, whatever the values (a malicious backend's slot). */
+    void putRxRaw(int q, int id, int offset, int flags, int status) {
+        putRxSlot(q, slot -> {
+            slot.set(Layouts.U16, NetifRxResponse.ID_OFFSET, (short) id);
+            slot.set(Layouts.U16, NetifRxResponse.OFFSET_OFFSET, (short) offset);
+            slot.set(Layouts.U16, NetifRxResponse.FLAGS_OFFSET, (short) flags);
+            slot.set(Layouts.U16, NetifRxResponse.STATUS_OFFSET, (short) status);
+        });
+    }
+
+    /**
+     * Delivers {@code frame} with {@code extra} (may be null) in the slot after the first, as netback does for a
+     * GSO packet; the extra takes a posted buffer of its own.
+     */
+    void deliver(int q, byte[] frame, int firstFlags, Consumer<MemorySegment> extra) {
+        int at = 0;
+        boolean first = true;
+        do {
+            int chunk = Math.min(Layouts.XEN_PAGE_SIZE, frame.length - at);
+            NetifRxRequest req = nextRx(q);
+            write(req.gref(), 0, java.util.Arrays.copyOfRange(frame, at, at + chunk));
+            at += chunk;
+            int flags = (first ? firstFlags | (extra != null ? io.xensim.net.protocol.NetRxFlags.NETRXF_EXTRA_INFO : 0)
+                    : 0) | (at < frame.length ? io.xensim.net.protocol.NetRxFlags.NETRXF_MORE_DATA : 0);
+            putRx(q, new NetifRxResponse(req.id(), 0, flags, chunk));
+            if (first && extra != null) {
+                nextRx(q);
+                putRxSlot(q, extra);
+            }
+            first = false;
+        } while (at < frame.length);
+        pushRx(q);
+    }
+
     /** A raw store into the shared header of queue {@code q}'s rx (or tx) ring: a producer the test picks. */
     void setRspProd(int q, boolean rx, int value) {
         var area = rx ? queues.get(q).rx.sring() : queues.get(q).tx.sring();
