@@ -22,19 +22,23 @@ final class NetFixture implements AutoCloseable {
 
     /** Adds vif 1/0 with the keys libxl writes ({@code trusted} left out when {@code trusted} is null). */
     void addVif(String trusted) {
+        addVif(0, trusted);
+    }
+
+    void addVif(int devid, String trusted) {
         Map<String, String> front = new LinkedHashMap<>();
-        front.put("handle", "0");
+        front.put("handle", Integer.toString(devid));
         front.put("mac", MAC);
         front.put("mtu", "1500");
         if (trusted != null) {
             front.put("trusted", trusted);
         }
         Map<String, String> back = new LinkedHashMap<>();
-        back.put("handle", "0");
+        back.put("handle", Integer.toString(devid));
         back.put("mac", MAC);
         back.put("bridge", "xenbr0");
         back.put("type", "vif");
-        fx.toolstack.await(fx.toolstack.addDevice(new DeviceConfig("vif", 1, 0, 0, front, back)));
+        fx.toolstack.await(fx.toolstack.addDevice(new DeviceConfig("vif", 1, 0, devid, front, back)));
         fx.hv.runUntilIdle();
     }
 
@@ -43,11 +47,19 @@ final class NetFixture implements AutoCloseable {
     }
 
     NetfrontDevice front() {
-        return (NetfrontDevice) guest.frontends().device("vif", 1, 0).orElseThrow().handler();
+        return front(0);
+    }
+
+    NetfrontDevice front(int devid) {
+        return (NetfrontDevice) guest.frontends().device("vif", 1, devid).orElseThrow().handler();
     }
 
     ScriptedNetback back() {
-        return (ScriptedNetback) fx.toolstack.dom0().backends().device("vif", 1, 0).orElseThrow().handler();
+        return back(0);
+    }
+
+    ScriptedNetback back(int devid) {
+        return (ScriptedNetback) fx.toolstack.dom0().backends().device("vif", 1, devid).orElseThrow().handler();
     }
 
     <T> T onGuest(Supplier<T> action) {
