@@ -82,7 +82,7 @@ final class TxPath {
     /** Sends {@code frame} now, or queues it while the ring is short of slots. */
     SendResult send(Frame frame) {
         if (queued.isEmpty() && slotAvailable()) {
-            return transmit(frame) ? SendResult.SENT : SendResult.DROPPED_QUEUE_FULL;
+            return transmit(frame) ? SendResult.SENT : SendResult.DROPPED_NO_BUFFERS;
         }
         if (queued.size() >= txQueueLimit) {
             owner.counters().countTxDropped(1);

@@ -36,6 +36,8 @@ public interface GuestNetInterface {
         DROPPED_LINK_DOWN,
         /** Longer than the MTU allows (or than the wire format can carry) without GSO: dropped. */
         DROPPED_TOO_BIG,
+        /** Guest memory or grant entries ran out while copying the frame for the backend: dropped. */
+        DROPPED_NO_BUFFERS,
         /** Asks for an offload the NIC did not negotiate (e.g. GSO TCPv6 without it): dropped. */
         DROPPED_OFFLOAD_NOT_NEGOTIATED
     }

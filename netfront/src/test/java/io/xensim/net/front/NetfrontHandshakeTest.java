@@ -139,6 +139,32 @@ class NetfrontHandshakeTest {
     }
 
     @Test
+    void hotUnplugWhileTrafficFlowsDropsWhatIsInFlightAndLeavesNothingBehind() {
+        net = new NetFixture(NetfrontConfig.DEFAULT.withTxQueueLimit(3), ScriptedNetback.Offer.LINUX);
+        net.addVif();
+        var front = net.front();
+        var frame = FrameBuilder.arpRequest(front.mac(), Ipv4Address.of("10.0.0.1"), Ipv4Address.of("10.0.0.2"));
+        net.onGuest(() -> {
+            for (int i = 0; i < 240; i++) {
+                front.send(frame);
+            }
+            return null;
+        });
+        assertThat(front.txQueued()).isEqualTo(3);
+        long droppedBefore = front.counters().txDropped();
+
+        boolean clean = net.fx.toolstack.await(net.fx.toolstack.removeDevice("vif", 1, 0));
+        net.fx.hv.runUntilIdle();
+
+        assertThat(clean).isTrue();
+        assertThat(front.linkState()).isEqualTo(LinkState.DOWN);
+        assertThat(front.counters().txDropped()).isEqualTo(droppedBefore + 3);
+        assertThat(front.device().heldResources()).isZero();
+        assertThat(front.device().grantPool().live()).isZero();
+        // The fixture's close checks that no grant, mapping, port or watch is left.
+    }
+
+    @Test
     void backendThatComesBackGetsFreshRingsAndInFlightFramesAreDroppedNotReplayed() {
         net = new NetFixture(NetfrontConfig.DEFAULT, ScriptedNetback.Offer.LINUX);
         net.addVif();

@@ -72,6 +72,15 @@ class NetfrontRxTest {
     }
 
     @Test
+    void postedPagesAreZeroedAndGrantedWritable() {
+        var b = net.back();
+        var req = net.onBack(() -> b.nextRx(0));
+        assertThat(net.onBack(() -> b.read(req.gref(), 0, 4096))).containsOnly((byte) 0);
+        net.onBackRun(() -> b.write(req.gref(), 0, new byte[] {1, 2, 3}));
+        assertThat(front.queue(0).rx().posted()).isEqualTo(256);
+    }
+
+    @Test
     void dataValidatedBecomesUnnecessary() {
         var frame = NetfrontTxTest.tcp4(NetTxFrames.PEER, 500, 0);
         net.onBackRun(() -> net.back().deliver(0, frame.toByteArray(), NetRxFlags.NETRXF_DATA_VALIDATED));
