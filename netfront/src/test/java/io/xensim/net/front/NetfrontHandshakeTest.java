@@ -66,6 +66,11 @@ class NetfrontHandshakeTest {
         assertThat(txWrites).allMatch(d -> d.contains("(tx "));
         assertThat(txWrites.stream().map(d -> d.substring(d.indexOf("(tx "))).distinct()).hasSize(1);
 
+        // Nothing else: the toolstack's keys and netfront's, as xenstore-ls shows a Linux guest's vif.
+        assertThat(net.frontDir("")).containsExactlyInAnyOrder("backend", "backend-id", "state", "handle", "mac",
+                "mtu", "trusted", "multi-queue-num-queues", "tx-ring-ref", "rx-ring-ref", "event-channel-tx",
+                "event-channel-rx", "request-rx-copy", "feature-rx-notify", "feature-sg", "feature-gso-tcpv4",
+                "feature-gso-tcpv6", "feature-ipv6-csum-offload");
         assertThat(front.mac()).isEqualTo(MacAddress.of(NetFixture.MAC));
         assertThat(front.mtu()).isEqualTo(1500);
         assertThat(front.trusted()).isTrue();
@@ -136,6 +141,22 @@ class NetfrontHandshakeTest {
         net = new NetFixture(NetfrontConfig.DEFAULT, ScriptedNetback.Offer.LINUX);
         net.addVif("0");
         assertThat(net.front().trusted()).isFalse();
+    }
+
+    @Test
+    void guestCloseTakesTheLinkDownAndGivesEverythingBack() {
+        net = new NetFixture(NetfrontConfig.DEFAULT, ScriptedNetback.Offer.LINUX);
+        net.addVif();
+        var front = net.front();
+        net.onGuest(() -> {
+            front.close();
+            return null;
+        });
+        assertThat(front.device().state()).isEqualTo(XenbusState.CLOSED);
+        assertThat(net.back().xenbus().state()).isIn(XenbusState.CLOSING, XenbusState.CLOSED);
+        assertThat(front.linkState()).isEqualTo(LinkState.DOWN);
+        assertThat(front.device().heldResources()).isZero();
+        assertThat(front.queueCount()).isZero();
     }
 
     @Test
