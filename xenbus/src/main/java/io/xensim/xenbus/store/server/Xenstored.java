@@ -102,6 +102,7 @@ public final class Xenstored {
     private final Executor executor;
     private volatile XenstoredConfig config;
     private volatile DomainIntroducer introducer;
+    private volatile java.util.function.IntPredicate domainInfo;
 
     // ---- Confined to the executor. ----
     private final Map<String, NodeRecord> db = new HashMap<>();
@@ -195,6 +196,14 @@ public final class Xenstored {
     /** Sets (or clears, with null) the hook that attaches guests' rings on {@code XS_INTRODUCE}. */
     public void setDomainIntroducer(DomainIntroducer introducer) {
         this.introducer = introducer;
+    }
+
+    /**
+     * Sets (or clears, with null) the hypervisor's answer to "does domain {@code domid} exist" (C
+     * {@code get_domain_info()}, {@code xc_domain_getinfo()}). Called on xenstored's executor; must not block.
+     */
+    public void setDomainInfo(java.util.function.IntPredicate domainExists) {
+        this.domainInfo = domainExists;
     }
 
     /** The quotas in force (CONTROL {@code quota set} changes them). */

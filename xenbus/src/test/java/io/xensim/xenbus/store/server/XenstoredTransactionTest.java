@@ -49,6 +49,27 @@ class XenstoredTransactionTest {
     }
 
     @Test
+    void rmOfANodeCreatedOutsideAfterTheParentWasReadIsEio() {
+        // C rm_node()/delete_child(): the transaction's copy of /A, read before /A/late existed, does not list it;
+        // C calls that corruption and answers EIO. The commit then fails as /A changed outside.
+        int tx = a.startTransaction();
+        assertThat(a.ask(XsType.XS_DIRECTORY, tx, "/A")).isEmpty();
+        assertThat(b.write("/A/late", "x")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_RM, tx, "/A/late")).isEqualTo("ERR EIO");
+        assertThat(a.ask(XsType.XS_TRANSACTION_END, tx, "T")).isEqualTo("ERR EAGAIN");
+        assertThat(b.read("/A/late")).isEqualTo("x");
+    }
+
+    @Test
+    void rmOfANodeCreatedOutsideIsFineIfTheParentWasNotRead() {
+        int tx = a.startTransaction();
+        assertThat(b.write("/A/late", "x")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_RM, tx, "/A/late")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_TRANSACTION_END, tx, "T")).isEqualTo("OK|");
+        assertThat(b.read("/A/late")).isEqualTo("ERR ENOENT");
+    }
+
+    @Test
     void abortDiscards() {
         int tx = a.startTransaction();
         a.write(tx, "/A", "a1");
