@@ -142,7 +142,8 @@ class XenstoredRequestTableTest {
                 row(1, 0, XsType.XS_RM, "OK|", "/local/domain/1/nope"),
                 // SET_PERMS
                 row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "n0", "r1"),
-                row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "b0x10"),
+                row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "n0", "b0x10"),
+                row(0, 0, XsType.XS_SET_PERMS, "ERR ENOENT", "/a", "b0x10"),   // owner dom16 does not exist
                 row(1, 0, XsType.XS_SET_PERMS, "ERR EPERM", "name", "n2"),
                 row(1, 0, XsType.XS_SET_PERMS, "OK|", "name", "n1", "r2"),
                 row(1, 0, XsType.XS_SET_PERMS, "ERR EACCES", "/shared", "n0"),
