@@ -48,16 +48,14 @@ final class Control {
             new Quota("memory", "Total Xenstore memory per domain (error level)", XenstoredConfig::memoryPerDomain,
                     XenstoredConfig::withMemoryPerDomain),
             new Quota("node-size", "Max. size of a node", XenstoredConfig::nodeSize, XenstoredConfig::withNodeSize),
+            new Quota("path-max", "Max. length of a node path", XenstoredConfig::pathMax,
+                    XenstoredConfig::withPathMax),
             new Quota("permissions", "Max. number of permissions per node", XenstoredConfig::permsPerNode,
                     XenstoredConfig::withPermsPerNode));
 
     private static final List<Quota> SOFT_QUOTAS = List.of(
             new Quota("memory", "Total Xenstore memory per domain (warning level)",
-                    XenstoredConfig::memoryPerDomainSoft,
-                    (c, v) -> new XenstoredConfig(c.nodesPerDomain(), c.watchesPerDomain(), c.nodeSize(),
-                            c.transactionsPerConnection(), c.permsPerNode(), c.transactionNodes(),
-                            c.outstandingRequests(), c.memoryPerDomain(), v, c.maxQueuedRequests(),
-                            c.keepOrphans())));
+                    XenstoredConfig::memoryPerDomainSoft, XenstoredConfig::withMemoryPerDomainSoft));
 
     private final Quotas quotas;
     private final DomainTable domains;

@@ -62,7 +62,7 @@ final class Nodes {
      * existing ancestor grants the access ({@code errno_from_parents()}).
      */
     NodeRecord getNode(Request r, String name, int perm) {
-        if (name == null || !Paths.isValidNodename(name)) {
+        if (name == null || !Paths.isValidNodename(name, quotas.config().pathMax())) {
             throw fail(EINVAL);
         }
         NodeRecord node = transactions.read(r, name);

@@ -1,7 +1,5 @@
 package io.xensim.xenbus.store.server;
 
-import io.xensim.xenbus.store.wire.XsdSockmsg;
-
 /** Path rules of C xenstored 4.17 ({@code is_valid_nodename()}, {@code canonicalize()}, {@code get_parent()}). */
 final class Paths {
     private static final String LOCAL_DOMAIN = "/local/domain/";
@@ -27,14 +25,14 @@ final class Paths {
 
     /**
      * C 4.17's {@code is_valid_nodename()}: starts with {@code /}; no trailing {@code /} except the root; no
-     * {@code //}; only {@code [A-Za-z0-9-/_@]}; and at most {@code XENSTORE_REL_PATH_MAX} bytes after a leading
-     * {@code /local/domain/<domid>/} (since Xen 4.15's "rework path length check"), for every connection and every
-     * part of the tree, so {@code XENSTORE_ABS_PATH_MAX} is never reached.
+     * {@code //}; only {@code [A-Za-z0-9-/_@]}; and at most {@code pathMax} bytes ({@code quota_max_path_len},
+     * {@code XENSTORE_REL_PATH_MAX} by default) after a leading {@code /local/domain/<domid>/} (since Xen 4.15's
+     * "rework path length check"), for every connection and every part of the tree.
      */
-    static boolean isValidNodename(String node) {
+    static boolean isValidNodename(String node, int pathMax) {
         // One pass over the characters; every rule only rejects, so the order of the checks does not matter.
         int len = node.length();
-        if (len == 0 || node.charAt(0) != '/' || len > localOffset(node) + XsdSockmsg.XENSTORE_REL_PATH_MAX) {
+        if (len == 0 || node.charAt(0) != '/' || len > localOffset(node) + (long) pathMax) {
             return false;
         }
         char prev = 0;

@@ -27,7 +27,8 @@ import java.util.Set;
  * <p>Within one round of work (a request, or a domain release), a connection gets an identical non-special event
  * (same path and token, as two watches on {@code /a} and {@code /a/b} with one token produce for a write of
  * {@code /a/b}) only once: C's {@code send_event()} drops an event equal to one still in the connection's output
- * queue, and all events of one request are queued before any is written.
+ * queue, and all events of one request are queued before any is written. (Across requests, C's check depends on
+ * how fast the peer reads its socket or ring, and is not modelled.)
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
  */
@@ -159,7 +160,7 @@ final class Watches {
                 relativeBase = Paths.domainPath(r.domid());
             }
             path = Paths.canonicalize(path, r.domid());
-            if (!Paths.isValidNodename(path)) {
+            if (!Paths.isValidNodename(path, quotas.config().pathMax())) {
                 throw fail(EINVAL);
             }
         }
