@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * xenstored goes on.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_core.c ({@code connections}, {@code ignore_connection()}) and
+ * xenstored_watch.c ({@code conn_delete_all_watches()}), xenstored_transaction.c
+ * ({@code conn_delete_all_transactions()}).
  */
 final class Connections {
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);

@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * trace file: {@code log} and {@code logfile} are accepted and change nothing.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_control.c: {@code do_control()}, {@code hard_quotas[]}, {@code soft_quotas[]},
+ * {@code quota_show_current()}, {@code quota_set()}, {@code quota_get()}.
  */
 final class Control {
     private static final Logger LOG = LoggerFactory.getLogger(Control.class);

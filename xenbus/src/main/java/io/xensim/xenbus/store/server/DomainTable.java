@@ -15,6 +15,10 @@ import java.util.function.IntPredicate;
  *
  * <p><b>Threading:</b> confined to xenstored's executor, except the hypervisor predicate, which may be replaced
  * from any thread.
+ *
+ * <p><b>Reference:</b> C xenstored_domain.c: {@code struct domain}, {@code find_domain_struct()},
+ * {@code domain_alloc_permrefs()}, {@code domain_entry_inc()}/{@code domain_entry_dec()},
+ * {@code domain_memory_add()}, {@code domain_watch_inc()}/{@code domain_watch_dec()}.
  */
 final class DomainTable {
     /** {@code DOMID_FIRST_RESERVED}: domids from here on are not real domains. */

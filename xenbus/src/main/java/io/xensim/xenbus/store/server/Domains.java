@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * and if it had been introduced fires {@code @releaseDomain} and {@code @releaseDomain/<domid>}.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_domain.c ({@code do_introduce()}, {@code do_release()}, {@code do_resume()},
+ * {@code do_set_target()}, {@code do_get_domain_path()}, {@code do_is_domain_introduced()},
+ * {@code domain_cleanup()}, {@code check_domains()}, {@code domain_tree_remove()}).
  */
 final class Domains {
     private static final Logger LOG = LoggerFactory.getLogger(Domains.class);

@@ -9,6 +9,9 @@ import java.util.Map;
  * {@code do_tdb_delete()}). Transactions see it through {@link Transactions}.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_core.c {@code read_node()}/{@code write_node_raw()} on the TDB, and the node
+ * accounting of xenstored_domain.c.
  */
 final class NodeStore {
     private final Map<String, NodeRecord> db = new HashMap<>();

@@ -13,6 +13,9 @@ import io.xensim.xenbus.store.wire.XsType;
  * connection, like C's {@code conn == NULL}: privileged, outside any transaction.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_core.c keeps the request in {@code conn->in} and its transaction in
+ * {@code conn->transaction} while {@code process_message()} runs.
  */
 final class Request {
     static final Request INTERNAL = new Request(null, null, null);

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * connection is served on.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_core.c {@code process_message()}, {@code wire_funcs[]} and {@code send_reply()}.
  */
 final class RequestDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(RequestDispatcher.class);

@@ -19,6 +19,8 @@ import java.util.Set;
  * watch events queued during the transaction fire. {@link Transactions} does all that; this class holds the state.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_transaction.c {@code struct transaction}, {@code struct accessed_node}.
  */
 final class Transaction {
     /** One touched node. {@code node} null means absent in this transaction (never existed or deleted). */

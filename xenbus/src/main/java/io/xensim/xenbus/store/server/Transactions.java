@@ -22,6 +22,9 @@ import io.xensim.xenbus.store.wire.XsType;
  * otherwise it writes every modified node with a fresh generation and fires the queued watch events.
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_transaction.c ({@code access_node()}, {@code do_transaction_start()},
+ * {@code do_transaction_end()}, {@code finalize_transaction()}, {@code transaction_fix_domains()}).
  */
 final class Transactions {
     private final NodeStore store;

@@ -31,6 +31,10 @@ import java.util.Set;
  * how fast the peer reads its socket or ring, and is not modelled.)
  *
  * <p><b>Threading:</b> confined to xenstored's executor.
+ *
+ * <p><b>Reference:</b> C xenstored_watch.c ({@code fire_watches()}, {@code watch_permitted()}, {@code do_watch()},
+ * {@code do_unwatch()}, {@code check_watch_path()}), {@code send_event()} of xenstored_core.c, and
+ * {@code check_perms_special()} of xenstored_domain.c.
  */
 final class Watches {
     private final Connections connections;

@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading:</b> {@link #receive}, {@link #close}, {@link #isClosed}, {@link #isStalled} and
  * {@link #queuedRequests} may be called from any thread; {@code receive} only queues the request and schedules its
  * processing on xenstored's executor, never processing it on the caller's stack. Everything else (watches,
- * transactions) is confined to that executor. The inbox is JCTools' {@link MpscUnboundedArrayQueue}: many
+ * transactions) is confined to that executor. The inbox is JCTools' {@code MpscUnboundedArrayQueue}: many
  * producers (any thread calling {@code receive}), one consumer (the drain task on the executor).
+ *
+ * <p><b>Reference:</b> C xenstored_core.c {@code struct connection}; requests are answered in order as
+ * {@code handle_input()} and {@code process_message()} do.
  */
 public final class XsConnection {
     /*
