@@ -16,7 +16,7 @@ import java.util.Map;
 final class NodeStore {
     private final Map<String, NodeRecord> db = new HashMap<>();
     private final DomainTable domains;
-    /** C's global {@code generation}: the next generation count to hand out. */
+    /** C's global {@code generation}: the last generation count handed out (0: none yet). */
     private long generation;
 
     NodeStore(DomainTable domains) {
@@ -50,13 +50,16 @@ final class NodeStore {
         }
     }
 
-    /** Hands out the next generation count (C {@code ++generation} in {@code access_node()}). */
+    /**
+     * Hands out the next generation count: C's {@code ++generation} in {@code access_node()}, pre-incremented, so
+     * the first node ({@code /}) gets 1.
+     */
     long nextGeneration() {
-        return generation++;
+        return ++generation;
     }
 
     /** The count {@link #nextGeneration()} will hand out next. */
     long peekGeneration() {
-        return generation;
+        return generation + 1;
     }
 }

@@ -70,6 +70,20 @@ class XenstoredTransactionTest {
     }
 
     @Test
+    void generationCountsArePreIncrementedFromOne() {
+        // C access_node(): node->generation = ++generation; setup_structure() makes "/" 1, "/tool" 2,
+        // "/tool/xenstored" 3. DIRECTORY_PART shows a node's count.
+        var fresh = new Xenstored(executor);
+        Peer p = Peer.connect(fresh, executor, ConnectionInfo.dom0("fresh"));
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("1|tool||");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/tool", "0")).isEqualTo("2|xenstored||");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/tool/xenstored", "0")).isEqualTo("3||");
+        assertThat(p.write("/g", "")).isEqualTo("OK|");   // the new node, then its parent
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/g", "0")).isEqualTo("4||");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("5|tool|g||");
+    }
+
+    @Test
     void abortDiscards() {
         int tx = a.startTransaction();
         a.write(tx, "/A", "a1");
