@@ -171,9 +171,10 @@ final class Nodes {
 
     /**
      * C {@code rm_node()}: removes {@code name} and its subtree, children before parents, firing each removed
-     * node's watches (exact matches only below {@code name}), then unlinks it from its parent. If the parent's
-     * copy does not list the node, which happens in a transaction that read the parent before the node was
-     * created outside it, C's {@code delete_child()} calls that corruption and answers EIO; so does this.
+     * node's watches (exact matches only below {@code name}), then unlinks it from its parent. A transaction's
+     * copies can disagree with the store: a parent read before the node was created outside does not list it
+     * ({@code delete_child()}), a node read before a child was removed outside still lists it
+     * ({@code walk_node_tree()}). C calls either corruption and answers EIO; so does this.
      */
     void remove(Request r, String name) {
         String parentName = Paths.parent(name);
@@ -194,8 +195,12 @@ final class Nodes {
     private void deleteSubtree(Request r, String node, String root) {
         NodeRecord rec = transactions.read(r, node);
         if (rec == null) {
-            LOG.error("corrupt store: child {} missing", node);
-            return;
+            // C walk_node_tree(): a listed child that cannot be read stops the walk (what was deleted stays
+            // deleted), and rm_node() calls that corruption: EIO. A transaction's copy of a node can list a child
+            // removed outside after the copy was taken.
+            LOG.warn("{}: {} listed by its parent but missing{}", r.conn, node,
+                    r.tx == null ? "" : " (the transaction's copy)");
+            throw fail(EIO);
         }
         for (String child : rec.children()) {
             deleteSubtree(r, Paths.child(node, child), root);

@@ -61,6 +61,19 @@ class XenstoredTransactionTest {
     }
 
     @Test
+    void rmOfASubtreeWhoseChildWasRemovedOutsideAfterItWasReadIsEio() {
+        // C walk_node_tree(): the transaction's copy of /A lists /A/x, which is gone outside; reading the child
+        // fails, the walk stops, and rm_node() answers EIO.
+        assertThat(a.write("/A/x", "1")).isEqualTo("OK|");
+        int tx = a.startTransaction();
+        assertThat(a.ask(XsType.XS_DIRECTORY, tx, "/A")).isEqualTo("x|");
+        assertThat(b.ask(XsType.XS_RM, 0, "/A/x")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_RM, tx, "/A")).isEqualTo("ERR EIO");
+        assertThat(a.ask(XsType.XS_TRANSACTION_END, tx, "T")).isEqualTo("ERR EAGAIN");
+        assertThat(b.read("/A")).isEqualTo("a0");
+    }
+
+    @Test
     void rmOfANodeCreatedOutsideIsFineIfTheParentWasNotRead() {
         int tx = a.startTransaction();
         assertThat(b.write("/A/late", "x")).isEqualTo("OK|");
