@@ -202,8 +202,14 @@ final class Nodes {
                     r.tx == null ? "" : " (the transaction's copy)");
             throw fail(EIO);
         }
+        List<String> left = new ArrayList<>(rec.children());
         for (String child : rec.children()) {
             deleteSubtree(r, Paths.child(node, child), root);
+            // C rm_from_parent(): the deleted child leaves this node's list at once, a write of its own (so a
+            // generation count, and a transaction that stops half way keeps the shortened list).
+            left.remove(child);
+            rec = rec.withChildren(left, store.nextGeneration());
+            transactions.write(r, node, rec);
         }
         transactions.delete(r, node);
         watches.fire(r, node, rec, !node.equals(root), null);

@@ -94,6 +94,13 @@ class XenstoredTransactionTest {
         assertThat(p.write("/g", "")).isEqualTo("OK|");   // the new node, then its parent
         assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/g", "0")).isEqualTo("4||");
         assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("5|tool|g||");
+        // Creation writes bottom-up: /s/a/b 6, /s/a 7, /s 8, / 9. Removal (C walk_node_tree(), rm_from_parent())
+        // deletes a child, then writes its parent without it: b 10, a 11 (written), a 12, s 13 (written), s 14,
+        // and / 15 without s.
+        assertThat(p.write("/s/a/b", "")).isEqualTo("OK|");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("9|tool|g|s||");
+        assertThat(p.ask(XsType.XS_RM, 0, "/s")).isEqualTo("OK|");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("15|tool|g||");
     }
 
     @Test
