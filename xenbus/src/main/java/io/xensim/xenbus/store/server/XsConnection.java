@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading:</b> {@link #receive}, {@link #close}, {@link #isClosed}, {@link #isStalled} and
  * {@link #queuedRequests} may be called from any thread; {@code receive} only queues the request and schedules its
  * processing on xenstored's executor, never processing it on the caller's stack. Everything else (watches,
- * transactions) is confined to that executor. The inbox is JCTools' {@code MpscUnboundedArrayQueue}: many
- * producers (any thread calling {@code receive}), one consumer (the drain task on the executor).
+ * transactions) is confined to that executor. The inbox is JCTools' {@code MpscUnboundedAtomicArrayQueue}
+ * (the variant built on {@code java.util.concurrent.atomic}: the {@code sun.misc.Unsafe} one makes JDK 25 print
+ * a deprecation warning on every run): many producers (any thread calling {@code receive}), one consumer (the
+ * drain task on the executor).
  *
  * <p><b>Reference:</b> C xenstored_core.c {@code struct connection}; requests are answered in order as
  * {@code handle_input()} and {@code process_message()} do.
@@ -58,7 +60,7 @@ public final class XsConnection {
     private final Xenstored xenstored;
     private final ConnectionInfo info;
     private final XsSink sink;
-    private final MpscUnboundedArrayQueue<XsMessage> inbox = new MpscUnboundedArrayQueue<>(INBOX_CHUNK);
+    private final MpscUnboundedAtomicArrayQueue<XsMessage> inbox = new MpscUnboundedAtomicArrayQueue<>(INBOX_CHUNK);
     private final AtomicInteger received = new AtomicInteger();
     /** Requests processed; written by the executor only, read from any thread. */
     private final AtomicInteger answered = new AtomicInteger();
