@@ -65,7 +65,8 @@ public final class XenstoreRingServer implements DomainIntroducer, AutoCloseable
 
     /**
      * Makes {@code xenstored}, running on {@code xenstoredDomain}'s executor, serve guests' rings: installs this as
-     * its domain introducer and adds a clean-up check ("no xenstore ring left attached") to the hypervisor.
+     * its domain introducer, lets it ask the hypervisor which domains exist (as C's {@code get_domain_info()}),
+     * and adds a clean-up check ("no xenstore ring left attached") to the hypervisor.
      */
     public static XenstoreRingServer install(Domain xenstoredDomain, Xenstored xenstored) {
         return install(xenstoredDomain, xenstored, XenstoreRingBackend.DEFAULT_MAX_QUEUED_OUTPUT_BYTES);
@@ -77,6 +78,8 @@ public final class XenstoreRingServer implements DomainIntroducer, AutoCloseable
         }
         var server = new XenstoreRingServer(xenstoredDomain, xenstored, maxQueuedOutputBytes);
         xenstored.setDomainIntroducer(server);
+        var hypervisor = xenstoredDomain.hypervisor();
+        xenstored.setDomainInfo(domid -> hypervisor.domain(domid).isPresent());
         xenstoredDomain.hypervisor().addCleanupCheck(server::leftovers);
         return server;
     }

@@ -1,7 +1,5 @@
 package io.xensim.xenbus.store.server;
 
-import io.xensim.xenbus.store.wire.XsdSockmsg;
-
 /** Path rules of C xenstored 4.17 ({@code is_valid_nodename()}, {@code canonicalize()}, {@code get_parent()}). */
 final class Paths {
     private static final String LOCAL_DOMAIN = "/local/domain/";
@@ -27,14 +25,14 @@ final class Paths {
 
     /**
      * C 4.17's {@code is_valid_nodename()}: starts with {@code /}; no trailing {@code /} except the root; no
-     * {@code //}; at most {@code XENSTORE_ABS_PATH_MAX} bytes; only {@code [A-Za-z0-9-/_@]}. (The per-domain
-     * {@code XENSTORE_REL_PATH_MAX} limit below {@code /local/domain/<domid>/}, the "path-max" quota, came with
-     * Xen 4.18.)
+     * {@code //}; only {@code [A-Za-z0-9-/_@]}; and at most {@code pathMax} bytes ({@code quota_max_path_len},
+     * {@code XENSTORE_REL_PATH_MAX} by default) after a leading {@code /local/domain/<domid>/} (since Xen 4.15's
+     * "rework path length check"), for every connection and every part of the tree.
      */
-    static boolean isValidNodename(String node) {
+    static boolean isValidNodename(String node, int pathMax) {
         // One pass over the characters; every rule only rejects, so the order of the checks does not matter.
         int len = node.length();
-        if (len == 0 || len > XsdSockmsg.XENSTORE_ABS_PATH_MAX || node.charAt(0) != '/') {
+        if (len == 0 || node.charAt(0) != '/' || len > localOffset(node) + (long) pathMax) {
             return false;
         }
         char prev = 0;
@@ -51,6 +49,31 @@ final class Paths {
             prev = c;
         }
         return prev != '/' || len == 1;   // no trailing '/' except the root itself
+    }
+
+    /**
+     * The length of a leading {@code /local/domain/<domid>/}, or 0: what C's
+     * {@code sscanf(node, "/local/domain/%5u/%n", ...)} leaves in {@code local_off}. {@code %5u} reads at most five
+     * characters: an optional sign, then at least one decimal digit.
+     */
+    static int localOffset(String node) {
+        if (!node.startsWith(LOCAL_DOMAIN)) {
+            return 0;
+        }
+        int start = LOCAL_DOMAIN.length();
+        int i = start;
+        int len = node.length();
+        if (i < len && (node.charAt(i) == '-' || node.charAt(i) == '+')) {
+            i++;
+        }
+        int digits = i;
+        while (i < len && i - start < 5 && node.charAt(i) >= '0' && node.charAt(i) <= '9') {
+            i++;
+        }
+        if (i == digits || i >= len || node.charAt(i) != '/') {
+            return 0;
+        }
+        return i + 1;
     }
 
     /** Parent path; {@code /} for top-level nodes. */

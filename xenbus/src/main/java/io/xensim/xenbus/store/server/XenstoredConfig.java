@@ -1,5 +1,7 @@
 package io.xensim.xenbus.store.server;
 
+import io.xensim.xenbus.store.wire.XsdSockmsg;
+
 /**
  * Quotas and limits of xenstored. {@link #defaults()} are C xenstored 4.17's built-in values
  * ({@code quota_*} in xenstored_core.c). Quotas apply to unprivileged connections only, as in C.
@@ -25,10 +27,13 @@ package io.xensim.xenbus.store.server;
  *                             {@link XsConnection#isStalled()} cannot grow memory without bound
  * @param keepOrphans          C's {@code -K}: keep nodes owned by a released domain (given to dom0) instead of
  *                             deleting them
+ * @param pathMax              {@code quota_max_path_len} ({@code XENSTORE_REL_PATH_MAX}, 2048): bytes a node path
+ *                             may have after a leading {@code /local/domain/<domid>/}; longer → EINVAL, for
+ *                             every connection (C's {@code is_valid_nodename()}, CONTROL's {@code path-max})
  */
 public record XenstoredConfig(int nodesPerDomain, int watchesPerDomain, int nodeSize, int transactionsPerConnection,
                               int permsPerNode, int transactionNodes, int outstandingRequests, int memoryPerDomain,
-                              int memoryPerDomainSoft, int maxQueuedRequests, boolean keepOrphans) {
+                              int memoryPerDomainSoft, int maxQueuedRequests, boolean keepOrphans, int pathMax) {
     public XenstoredConfig {
         positive("nodesPerDomain", nodesPerDomain);
         positive("watchesPerDomain", watchesPerDomain);
@@ -38,6 +43,7 @@ public record XenstoredConfig(int nodesPerDomain, int watchesPerDomain, int node
         positive("transactionNodes", transactionNodes);
         positive("outstandingRequests", outstandingRequests);
         positive("maxQueuedRequests", maxQueuedRequests);
+        positive("pathMax", pathMax);
         if (memoryPerDomain < 0 || memoryPerDomainSoft < 0) {
             throw new IllegalArgumentException("memoryPerDomain: " + memoryPerDomain + " (expected: >= 0)");
         }
@@ -47,62 +53,84 @@ public record XenstoredConfig(int nodesPerDomain, int watchesPerDomain, int node
         }
     }
 
+    /** The configuration with C's default {@code pathMax} ({@code XENSTORE_REL_PATH_MAX}). */
+    public XenstoredConfig(int nodesPerDomain, int watchesPerDomain, int nodeSize, int transactionsPerConnection,
+                           int permsPerNode, int transactionNodes, int outstandingRequests, int memoryPerDomain,
+                           int memoryPerDomainSoft, int maxQueuedRequests, boolean keepOrphans) {
+        this(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection, permsPerNode, transactionNodes,
+                outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests, keepOrphans,
+                XsdSockmsg.XENSTORE_REL_PATH_MAX);
+    }
+
     /** C xenstored 4.17's defaults. */
     public static XenstoredConfig defaults() {
         return new XenstoredConfig(1000, 128, 2048, 10, 5, 1024, 20, 2 * 1024 * 1024 + 512 * 1024,
-                2 * 1024 * 1024, 1024, false);
+                2 * 1024 * 1024, 1024, false, XsdSockmsg.XENSTORE_REL_PATH_MAX);
     }
 
     public XenstoredConfig withNodesPerDomain(int v) {
         return new XenstoredConfig(v, watchesPerDomain, nodeSize, transactionsPerConnection, permsPerNode,
                 transactionNodes, outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests,
-                keepOrphans);
+                keepOrphans, pathMax);
     }
 
     public XenstoredConfig withWatchesPerDomain(int v) {
         return new XenstoredConfig(nodesPerDomain, v, nodeSize, transactionsPerConnection, permsPerNode,
                 transactionNodes, outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests,
-                keepOrphans);
+                keepOrphans, pathMax);
     }
 
     public XenstoredConfig withNodeSize(int v) {
         return new XenstoredConfig(nodesPerDomain, watchesPerDomain, v, transactionsPerConnection, permsPerNode,
                 transactionNodes, outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests,
-                keepOrphans);
+                keepOrphans, pathMax);
     }
 
     public XenstoredConfig withTransactionsPerConnection(int v) {
         return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, v, permsPerNode, transactionNodes,
-                outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests, keepOrphans);
+                outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests, keepOrphans, pathMax);
     }
 
     public XenstoredConfig withPermsPerNode(int v) {
         return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection, v,
                 transactionNodes, outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests,
-                keepOrphans);
+                keepOrphans, pathMax);
     }
 
     public XenstoredConfig withTransactionNodes(int v) {
         return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection,
                 permsPerNode, v, outstandingRequests, memoryPerDomain, memoryPerDomainSoft, maxQueuedRequests,
-                keepOrphans);
+                keepOrphans, pathMax);
     }
 
     public XenstoredConfig withOutstandingRequests(int v, int maxQueued) {
         return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection,
-                permsPerNode, transactionNodes, v, memoryPerDomain, memoryPerDomainSoft, maxQueued, keepOrphans);
+                permsPerNode, transactionNodes, v, memoryPerDomain, memoryPerDomainSoft, maxQueued, keepOrphans,
+                pathMax);
     }
 
     public XenstoredConfig withMemoryPerDomain(int hard) {
         return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection,
                 permsPerNode, transactionNodes, outstandingRequests, hard, memoryPerDomainSoft, maxQueuedRequests,
-                keepOrphans);
+                keepOrphans, pathMax);
     }
 
     public XenstoredConfig withKeepOrphans(boolean v) {
         return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection,
                 permsPerNode, transactionNodes, outstandingRequests, memoryPerDomain, memoryPerDomainSoft,
-                maxQueuedRequests, v);
+                maxQueuedRequests, v, pathMax);
+    }
+
+    public XenstoredConfig withMemoryPerDomainSoft(int soft) {
+        return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection,
+                permsPerNode, transactionNodes, outstandingRequests, memoryPerDomain, soft, maxQueuedRequests,
+                keepOrphans, pathMax);
+    }
+
+    public XenstoredConfig withPathMax(int v) {
+        return new XenstoredConfig(nodesPerDomain, watchesPerDomain, nodeSize, transactionsPerConnection,
+                permsPerNode, transactionNodes, outstandingRequests, memoryPerDomain, memoryPerDomainSoft,
+                maxQueuedRequests, keepOrphans, v);
     }
 
     private static void positive(String name, int v) {

@@ -1,20 +1,24 @@
 package io.xensim.xenbus.store.server;
 
 import io.xensim.xenbus.store.wire.XsMessage;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client's connection to {@link Xenstored}, as a transport or the in-process client sees it: requests go in with
  * {@link #receive(XsMessage)}, replies and watch events come out of the {@link XsSink} given to
- * {@link Xenstored#connect}. The counterpart of C xenstored's {@code struct connection}.
+ * {@link Xenstored#connect}. The counterpart of C xenstored's {@code struct connection}: it also holds the
+ * connection's watches and open transactions, which xenstored changes only through this class's methods.
  *
  * <p>Requests are answered one at a time in arrival order (C answers in order too). A request that is not a valid
  * request gets an {@code XS_ERROR} reply; nothing a client sends closes the connection, except flooding past
@@ -23,76 +27,53 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Threading:</b> {@link #receive}, {@link #close}, {@link #isClosed}, {@link #isStalled} and
  * {@link #queuedRequests} may be called from any thread; {@code receive} only queues the request and schedules its
  * processing on xenstored's executor, never processing it on the caller's stack. Everything else (watches,
- * transactions) is confined to that executor. The inbox is a linked queue with many producers (any thread calling
- * {@code receive}) and one consumer (the drain task on the executor), in the style of Vyukov's MPSC queue: a
- * producer costs one atomic exchange, the consumer none.
+ * transactions) is confined to that executor. The inbox is JCTools' {@code MpscUnboundedAtomicArrayQueue}
+ * (the variant built on {@code java.util.concurrent.atomic}: the {@code sun.misc.Unsafe} one makes JDK 25 print
+ * a deprecation warning on every run): many producers (any thread calling {@code receive}), one consumer (the
+ * drain task on the executor).
+ *
+ * <p><b>Reference:</b> C xenstored_core.c {@code struct connection}; requests are answered in order as
+ * {@code handle_input()} and {@code process_message()} do.
  */
 public final class XsConnection {
     /*
-     * Inbox correctness. Nodes form a singly linked list from `head` (the consumer's last consumed node, initially a
-     * stub) to `tail`. A producer swaps itself into `tail` (getAndSet: producers are totally ordered by it, so
-     * requests from one thread stay in order and those from different threads interleave atomically), then links
-     * the previous tail's `next` to its node with a release store, which publishes the node's message to the
-     * consumer's acquire load of `next`. Between those two steps the list is briefly cut: `next` is null although
-     * `tail != head`. The consumer never mistakes that for empty; it gives up the executor and resubmits the drain
-     * (drainScheduled stays true, so producers do not schedule another) rather than spin.
+     * Inbox correctness. A producer claims a slot by a CAS of the queue's producer index, then stores its message
+     * into the slot with a release store that the consumer's acquire load pairs with. Between those two steps the
+     * slot is empty although the queue is not: relaxedPoll() returns null while isEmpty() is false. The drain never
+     * mistakes that for empty and never spins on it (on a machine with fewer cores than threads, the producer may
+     * be descheduled in between); it gives up the executor and resubmits itself (drainScheduled stays true, so
+     * producers do not schedule another).
      *
-     * Lost wake-up: the drain clears drainScheduled (volatile store) and then reads `tail` (volatile load); a
-     * producer swaps `tail` (a full-fence read-modify-write) and then reads drainScheduled. By sequential
-     * consistency of these accesses, either the drain sees the new tail and drains again, or the producer sees the
-     * cleared flag and schedules a drain.
+     * Lost wake-up: the drain clears drainScheduled (volatile store) and then reads the producer index (isEmpty, a
+     * volatile load); a producer CASes the producer index (a full fence) and then reads drainScheduled. By
+     * sequential consistency of these accesses, either the drain sees the new message and drains again, or the
+     * producer sees the cleared flag and schedules a drain.
      *
-     * Counting: `received` is incremented by producers (atomically, before linking) and `answered` only by the
+     * Counting: `received` is incremented by producers (atomically, before offering) and `answered` only by the
      * consumer, after processing a request (release store, no lock). queuedRequests() reads `answered` first, so
      * the difference is never negative.
      */
-    private static final VarHandle TAIL;
-    private static final VarHandle NEXT;
-    private static final VarHandle ANSWERED;
-
-    static {
-        try {
-            var lookup = MethodHandles.lookup();
-            TAIL = lookup.findVarHandle(XsConnection.class, "tail", Node.class);
-            ANSWERED = lookup.findVarHandle(XsConnection.class, "answered", int.class);
-            NEXT = lookup.findVarHandle(Node.class, "next", Node.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** One queued request of the inbox. */
-    private static final class Node {
-        XsMessage message;
-        @SuppressWarnings("unused") // accessed through NEXT
-        private volatile Node next;
-
-        Node(XsMessage message) {
-            this.message = message;
-        }
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(XsConnection.class);
+    /** Slots per chunk of the inbox: a benchmark's pipelined batch (64 requests) fits in one. */
+    private static final int INBOX_CHUNK = 64;
 
     private final Xenstored xenstored;
     private final ConnectionInfo info;
-    final XsSink sink;
-    /** Consumer's end of the inbox: the node whose message was taken last (its message is null). Executor only. */
-    private Node head = new Node(null);
-    /** Producers' end of the inbox; swapped with TAIL. */
-    @SuppressWarnings("unused") // accessed through TAIL
-    private volatile Node tail = head;
+    private final XsSink sink;
+    private final MpscUnboundedAtomicArrayQueue<XsMessage> inbox = new MpscUnboundedAtomicArrayQueue<>(INBOX_CHUNK);
     private final AtomicInteger received = new AtomicInteger();
-    /** Requests processed; written by the executor only (ANSWERED.setRelease), read from any thread. */
-    @SuppressWarnings("unused") // accessed through ANSWERED
-    private volatile int answered;
+    /** Requests processed; written by the executor only, read from any thread. */
+    private final AtomicInteger answered = new AtomicInteger();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile boolean closed;
 
     // Confined to xenstored's executor.
-    final List<Watch> watches = new ArrayList<>();
-    final Map<Integer, Transaction> transactions = new LinkedHashMap<>();
-    int nextTransactionId;
-    boolean registered;
-    boolean cleanedUp;
+    private final List<Watch> watches = new ArrayList<>();
+    private final List<Watch> watchesView = Collections.unmodifiableList(watches);
+    private final Map<Integer, Transaction> transactions = new LinkedHashMap<>();
+    private int nextTransactionId;
+    private boolean registered;
+    private boolean cleanedUp;
 
     XsConnection(Xenstored xenstored, ConnectionInfo info, XsSink sink) {
         this.xenstored = xenstored;
@@ -115,15 +96,12 @@ public final class XsConnection {
             return;
         }
         int count = received.incrementAndGet();
-        if (count - (int) ANSWERED.getAcquire(this) > xenstored.maxQueuedRequests()) {
+        if (count - answered.getAcquire() > xenstored.maxQueuedRequests()) {
             received.decrementAndGet();
             xenstored.closeFromServer(this, "more than " + xenstored.maxQueuedRequests() + " requests queued");
             return;
         }
-        Node node = new Node(request);
-        Node prev = (Node) TAIL.getAndSet(this, node);
-        // Release: the node's message is visible before the consumer can reach the node (its acquire of next).
-        NEXT.setRelease(prev, node);
+        inbox.offer(request);
         scheduleDrain();
     }
 
@@ -144,7 +122,7 @@ public final class XsConnection {
 
     /** Requests received but not yet answered. */
     public int queuedRequests() {
-        int done = (int) ANSWERED.getAcquire(this);   // first: `received` only grows past it
+        int done = answered.getAcquire();   // first: `received` only grows past it
         return received.get() - done;
     }
 
@@ -162,10 +140,6 @@ public final class XsConnection {
         return "XsConnection[dom" + info.domid() + (info.privileged() ? " privileged " : " ") + info.label() + "]";
     }
 
-    void markClosed() {
-        closed = true;
-    }
-
     private void scheduleDrain() {
         // Read first: while a drain is pending (most requests of a batch), no locked instruction is needed.
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
@@ -177,30 +151,149 @@ public final class XsConnection {
      * either is seen by this loop or schedules a new drain (see the inbox argument at the top). */
     private void drain() {
         xenstored.register(this);
-        int done = (int) ANSWERED.get(this);   // only this thread writes it
+        int done = answered.get();   // only this thread writes it
         for (;;) {
-            // Acquire: pairs with the producer's release store of next; the node's message is then visible.
-            Node next = (Node) NEXT.getAcquire(head);
-            if (next == null) {
-                if (tail == head) {
-                    break;   // empty
+            XsMessage m = inbox.relaxedPoll();
+            if (m == null) {
+                if (inbox.isEmpty()) {
+                    break;
                 }
-                // A producer has swapped tail but not linked yet: let other tasks run and come back.
+                // A producer has claimed a slot but not filled it yet: let other tasks run and come back.
                 xenstored.execute(this::drain);
                 return;
             }
-            XsMessage m = next.message;
-            next.message = null;
-            head = next;
             if (!closed) {
                 xenstored.process(this, m);
             }
             // Release: the reply was sent before the count says the request is answered.
-            ANSWERED.setRelease(this, ++done);
+            answered.setRelease(++done);
         }
         drainScheduled.set(false);
-        if (tail != head) {
+        if (!inbox.isEmpty()) {
             scheduleDrain();
         }
+    }
+
+    // ---- Lifecycle, on xenstored's executor ----
+
+    /** True the first time, unless the connection was already cleaned up. */
+    boolean markRegistered() {
+        if (registered || cleanedUp) {
+            return false;
+        }
+        registered = true;
+        return true;
+    }
+
+    /** True the first time: the connection is closed and its state is to be dropped. */
+    boolean markCleanedUp() {
+        if (cleanedUp) {
+            return false;
+        }
+        cleanedUp = true;
+        closed = true;
+        return true;
+    }
+
+    void markClosed() {
+        closed = true;
+    }
+
+    /** Sends one message to the peer; false if the sink failed (the caller drops the connection). */
+    boolean deliver(XsMessage m) {
+        if (cleanedUp) {
+            return true;
+        }
+        try {
+            sink.send(m);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("{}: sink failed, dropping the connection", this, e);
+            return false;
+        }
+    }
+
+    void closeSink(String reason) {
+        try {
+            sink.close(reason);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: sink close failed", this, e);
+        }
+    }
+
+    // ---- Watches (C conn->watches), on xenstored's executor ----
+
+    /** The watches in registration order (read-only; C fires them in that order). */
+    List<Watch> watches() {
+        return watchesView;
+    }
+
+    boolean hasWatches() {
+        return !watches.isEmpty();
+    }
+
+    Watch findWatch(String path, String token) {
+        for (Watch w : watches) {
+            if (w.path().equals(path) && w.token().equals(token)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    void addWatch(Watch w) {
+        watches.add(w);
+    }
+
+    /** Removes and returns the watch of that path and token, or null. */
+    Watch removeWatch(String path, String token) {
+        Watch w = findWatch(path, token);
+        if (w != null) {
+            watches.remove(w);
+        }
+        return w;
+    }
+
+    /** Removes every watch and returns them. */
+    List<Watch> clearWatches() {
+        if (watches.isEmpty()) {
+            return List.of();
+        }
+        List<Watch> out = List.copyOf(watches);
+        watches.clear();
+        return out;
+    }
+
+    // ---- Transactions (C conn->transaction_list), on xenstored's executor ----
+
+    Transaction transaction(int id) {
+        return transactions.get(id);
+    }
+
+    int transactionCount() {
+        return transactions.size();
+    }
+
+    Collection<Transaction> transactions() {
+        return Collections.unmodifiableCollection(transactions.values());
+    }
+
+    /** A new transaction under the next free non-zero id (C {@code do_transaction_start()}). */
+    Transaction openTransaction(long startGeneration) {
+        int id;
+        do {
+            id = nextTransactionId++;
+        } while (id == 0 || transactions.containsKey(id));
+        var tx = new Transaction(id, startGeneration);
+        transactions.put(id, tx);
+        return tx;
+    }
+
+    void endTransaction(Transaction tx) {
+        transactions.remove(tx.id);
+    }
+
+    void clearTransactions() {
+        transactions.clear();
     }
 }

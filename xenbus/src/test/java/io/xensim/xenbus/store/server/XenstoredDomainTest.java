@@ -93,12 +93,37 @@ class XenstoredDomainTest {
     @Test
     void keepOrphansHandsNodesToDom0() {
         xs = new Xenstored(executor, XenstoredConfig.defaults().withKeepOrphans(true));
+        xs.setDomainInfo(domid -> domid == 5);   // dom5 exists in the hypervisor, not introduced
         dom0 = Peer.connect(xs, executor, ConnectionInfo.dom0("tools"));
         dom0.ask(XsType.XS_MKDIR, 0, "/local/domain/5");
         dom0.ask(XsType.XS_SET_PERMS, 0, "/local/domain/5", "r5");
         xs.releaseDomain(5);
         executor.runAll();
         assertThat(dom0.ask(XsType.XS_GET_PERMS, 0, "/local/domain/5")).isEqualTo("r0|");
+    }
+
+    @Test
+    void setPermsOwnerMustBeADomainThatExists() {
+        // C do_set_perms(): domain_alloc_permrefs() marks entries of unknown domains XS_PERM_IGNORE, and an ignored
+        // owner is ENOENT. A domain exists if the hypervisor says so, is introduced, or has a connection.
+        dom0.ask(XsType.XS_MKDIR, 0, "/d");
+        assertThat(dom0.ask(XsType.XS_SET_PERMS, 0, "/d", "n5")).isEqualTo("ERR ENOENT");
+        assertThat(dom0.ask(XsType.XS_SET_PERMS, 0, "/d", "n0", "r5")).isEqualTo("OK|");
+        xs.introduceDomain(5);
+        executor.runAll();
+        assertThat(dom0.ask(XsType.XS_SET_PERMS, 0, "/d", "n5")).isEqualTo("OK|");
+        xs.releaseDomain(5);
+        executor.runAll();
+        dom0.ask(XsType.XS_MKDIR, 0, "/d");
+        assertThat(dom0.ask(XsType.XS_SET_PERMS, 0, "/d", "n5")).isEqualTo("ERR ENOENT");
+        xs.setDomainInfo(domid -> domid == 5);
+        assertThat(dom0.ask(XsType.XS_SET_PERMS, 0, "/d", "n5")).isEqualTo("OK|");
+        xs.setDomainInfo(null);
+        Peer guest = Peer.connect(xs, executor, ConnectionInfo.domain(6, "guest6"));
+        assertThat(dom0.ask(XsType.XS_SET_PERMS, 0, "/d", "n6")).isEqualTo("OK|");
+        guest.conn.close();
+        executor.runAll();
+        assertThat(dom0.ask(XsType.XS_SET_PERMS, 0, "/d", "n6")).isEqualTo("ERR ENOENT");
     }
 
     @Test
@@ -137,6 +162,7 @@ class XenstoredDomainTest {
 
     @Test
     void unintroducedReleaseStillCleansUpWithoutAnEvent() {
+        xs.setDomainInfo(domid -> domid == 9);
         dom0.ask(XsType.XS_MKDIR, 0, "/local/domain/9");
         dom0.ask(XsType.XS_SET_PERMS, 0, "/local/domain/9", "n9");
         xs.releaseDomain(9);

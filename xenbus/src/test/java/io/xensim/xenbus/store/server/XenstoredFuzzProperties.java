@@ -84,10 +84,10 @@ class XenstoredFuzzProperties {
         assertThat(replies(dom0)).isEqualTo(sent[0]);
         assertThat(replies(guest)).isEqualTo(sent[1]);
         // State the guest can hold is bounded by its quotas (C refuses "more than" the quota: quota + 1).
-        assertThat(guest.conn.watches.size()).isLessThanOrEqualTo(config.watchesPerDomain() + 1);
-        assertThat(guest.conn.transactions.size()).isLessThanOrEqualTo(config.transactionsPerConnection() + 1);
-        for (Transaction t : guest.conn.transactions.values()) {
-            assertThat(t.accessed.size()).isLessThanOrEqualTo(config.transactionNodes());
+        assertThat(guest.conn.watches().size()).isLessThanOrEqualTo(config.watchesPerDomain() + 1);
+        assertThat(guest.conn.transactionCount()).isLessThanOrEqualTo(config.transactionsPerConnection() + 1);
+        for (Transaction t : guest.conn.transactions()) {
+            assertThat(t.accessedCount()).isLessThanOrEqualTo(config.transactionNodes());
         }
         assertThat(bystander.write("/local/domain/2/alive", "yes")).isEqualTo("OK|");
         assertThat(bystander.read("/local/domain/2/alive")).isEqualTo("yes");

@@ -68,11 +68,13 @@ class XenstoredMalformedTest {
 
     @Test
     void pathLengthLimits() {
-        String abs = "/" + "x".repeat(XsdSockmsg.XENSTORE_ABS_PATH_MAX - 1);
+        // C 4.17 is_valid_nodename(): XENSTORE_REL_PATH_MAX bytes after /local/domain/<domid>/, and the same limit
+        // for every other path, dom0's included (XENSTORE_ABS_PATH_MAX is never reached).
+        String abs = "/" + "x".repeat(XsdSockmsg.XENSTORE_REL_PATH_MAX - 1);
         assertThat(dom0.ask(XsType.XS_READ, 0, abs)).isEqualTo("ERR ENOENT");
         assertThat(dom0.ask(XsType.XS_READ, 0, abs + "x")).isEqualTo("ERR EINVAL");
-        // A relative path is checked after the implicit path is put in front (4.17 has no separate relative limit).
-        String rel = "y".repeat(XsdSockmsg.XENSTORE_ABS_PATH_MAX - "/local/domain/1/".length());
+        // A relative path is checked after the implicit path is put in front, which the limit then leaves out.
+        String rel = "y".repeat(XsdSockmsg.XENSTORE_REL_PATH_MAX);
         assertThat(dom1.ask(XsType.XS_READ, 0, rel)).isEqualTo("ERR ENOENT");
         assertThat(dom1.ask(XsType.XS_READ, 0, rel + "y")).isEqualTo("ERR EINVAL");
         assertThat(dom0.ask(XsType.XS_WATCH, 0, "@" + "s".repeat(XsdSockmsg.XENSTORE_REL_PATH_MAX), "t"))

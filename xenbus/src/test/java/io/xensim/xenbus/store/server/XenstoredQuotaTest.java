@@ -172,6 +172,22 @@ class XenstoredQuotaTest {
     }
 
     @Test
+    void pathMaxLimitsEveryPathBelowTheDomainPrefix() {
+        // C quota_max_path_len, CONTROL "path-max": is_valid_nodename() for every connection, dom0's included.
+        start(XenstoredConfig.defaults());
+        assertThat(dom0.ask(XsType.XS_CONTROL, 0, "quota"))
+                .contains(String.format("%-17s: %8d %s\n", "path-max", 2048, "Max. length of a node path"));
+        assertThat(dom0.ask(XsType.XS_CONTROL, 0, "quota", "set", "path-max", "10")).isEqualTo("OK|");
+        assertThat(xs.config().pathMax()).isEqualTo(10);
+        assertThat(dom0.read("/" + "x".repeat(9))).isEqualTo("ERR ENOENT");
+        assertThat(dom0.read("/" + "x".repeat(10))).isEqualTo("ERR EINVAL");
+        assertThat(dom1.read("y".repeat(10))).isEqualTo("ERR ENOENT");
+        assertThat(dom1.read("y".repeat(11))).isEqualTo("ERR EINVAL");
+        assertThat(dom0.write("/local/domain/2/" + "z".repeat(10), "v")).isEqualTo("OK|");
+        assertThat(dom0.ask(XsType.XS_WATCH, 0, "/" + "w".repeat(10), "t")).isEqualTo("ERR EINVAL");
+    }
+
+    @Test
     void outstandingRequestsStallTheReaderAndFloodingClosesOnlyTheFlooder() {
         start(XenstoredConfig.defaults().withOutstandingRequests(4, 8));
         for (int i = 0; i < 4; i++) {

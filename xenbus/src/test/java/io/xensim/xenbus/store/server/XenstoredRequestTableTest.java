@@ -85,6 +85,26 @@ class XenstoredRequestTableTest {
                 row(0, 0, XsType.XS_READ, "ERR EINVAL", ""),
                 row(0, 0, XsType.XS_READ, "ERR EINVAL", "@releaseDomain"),
                 row(0, 0, XsType.XS_READ, "ERR EINVAL", "/a", "extra"),
+                // Path length (C is_valid_nodename()): at most XENSTORE_REL_PATH_MAX (2048) bytes after a leading
+                // /local/domain/<up to 5 digits, as %5u>/, for every connection and for paths anywhere in the tree.
+                row(0, 0, XsType.XS_READ, "ERR ENOENT", "/" + "x".repeat(2047)),
+                row(0, 0, XsType.XS_READ, "ERR EINVAL", "/" + "x".repeat(2048)),
+                row(0, 0, XsType.XS_READ, "ERR ENOENT", "/local/domain/1/" + "y".repeat(2048)),
+                row(0, 0, XsType.XS_READ, "ERR EINVAL", "/local/domain/1/" + "y".repeat(2049)),
+                row(1, 0, XsType.XS_READ, "ERR ENOENT", "y".repeat(2048)),
+                row(1, 0, XsType.XS_READ, "ERR EINVAL", "y".repeat(2049)),
+                row(0, 0, XsType.XS_READ, "ERR ENOENT", "/local/domain/12345/" + "y".repeat(2048)),
+                row(0, 0, XsType.XS_READ, "ERR ENOENT", "/local/domain/-1/" + "y".repeat(2048)),
+                row(0, 0, XsType.XS_READ, "ERR ENOENT", "/local/domain/123456/" + "y".repeat(2048 - 21)),
+                row(0, 0, XsType.XS_READ, "ERR EINVAL", "/local/domain/123456/" + "y".repeat(2048 - 20)),
+                row(0, 0, XsType.XS_READ, "ERR EINVAL", "/local/domain/" + "y".repeat(2048)),
+                row(0, 0, XsType.XS_WRITE, "ERR EINVAL", "/" + "x".repeat(2048), "v"),
+                row(0, 0, XsType.XS_MKDIR, "ERR EINVAL", "/" + "x".repeat(2048)),
+                row(0, 0, XsType.XS_RM, "ERR EINVAL", "/" + "x".repeat(2048)),
+                row(0, 0, XsType.XS_GET_PERMS, "ERR EINVAL", "/" + "x".repeat(2048)),
+                row(0, 0, XsType.XS_WATCH, "OK|", "/" + "x".repeat(2047), "tok"),
+                row(0, 0, XsType.XS_WATCH, "ERR EINVAL", "/" + "x".repeat(2048), "tok"),
+                row(1, 0, XsType.XS_WATCH, "ERR EINVAL", "y".repeat(2049), "tok"),
                 // DIRECTORY
                 row(0, 0, XsType.XS_DIRECTORY, "b|", "/a"),
                 row(0, 0, XsType.XS_DIRECTORY, "", "/a/b"),
@@ -122,7 +142,8 @@ class XenstoredRequestTableTest {
                 row(1, 0, XsType.XS_RM, "OK|", "/local/domain/1/nope"),
                 // SET_PERMS
                 row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "n0", "r1"),
-                row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "b0x10"),
+                row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "n0", "b0x10"),
+                row(0, 0, XsType.XS_SET_PERMS, "ERR ENOENT", "/a", "b0x10"),   // owner dom16 does not exist
                 row(1, 0, XsType.XS_SET_PERMS, "ERR EPERM", "name", "n2"),
                 row(1, 0, XsType.XS_SET_PERMS, "OK|", "name", "n1", "r2"),
                 row(1, 0, XsType.XS_SET_PERMS, "ERR EACCES", "/shared", "n0"),
@@ -136,6 +157,15 @@ class XenstoredRequestTableTest {
                 row(0, 0, XsType.XS_SET_PERMS, "OK|", "@releaseDomain", "n0", "r1"),
                 row(0, 0, XsType.XS_SET_PERMS, "ERR EINVAL", "@other", "n0"),
                 row(1, 0, XsType.XS_SET_PERMS, "ERR EACCES", "@introduceDomain", "n1"),
+                // SET_PERMS: the owner must be a domain that exists (domain 7 does not); other entries need not.
+                // C checks this right after parsing, before the path (do_set_perms(), domain_alloc_permrefs()).
+                row(0, 0, XsType.XS_SET_PERMS, "ERR ENOENT", "/a", "n7"),
+                row(0, 0, XsType.XS_SET_PERMS, "ERR ENOENT", "/a", "r7", "r1"),
+                row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "n0", "r7"),
+                row(0, 0, XsType.XS_SET_PERMS, "OK|", "/a", "n2"),
+                row(0, 0, XsType.XS_SET_PERMS, "ERR ENOENT", "/a/", "n7"),
+                row(0, 0, XsType.XS_SET_PERMS, "ERR ENOENT", "@releaseDomain", "n7"),
+                row(1, 0, XsType.XS_SET_PERMS, "ERR ENOENT", "name", "n7"),
                 // WATCH / UNWATCH (tx_id ignored)
                 row(0, 0, XsType.XS_WATCH, "OK|", "/a", "tok"),
                 row(0, 77, XsType.XS_WATCH, "OK|", "/a", "tok"),

@@ -49,6 +49,61 @@ class XenstoredTransactionTest {
     }
 
     @Test
+    void rmOfANodeCreatedOutsideAfterTheParentWasReadIsEio() {
+        // C rm_node()/delete_child(): the transaction's copy of /A, read before /A/late existed, does not list it;
+        // C calls that corruption and answers EIO. The commit then fails as /A changed outside.
+        int tx = a.startTransaction();
+        assertThat(a.ask(XsType.XS_DIRECTORY, tx, "/A")).isEmpty();
+        assertThat(b.write("/A/late", "x")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_RM, tx, "/A/late")).isEqualTo("ERR EIO");
+        assertThat(a.ask(XsType.XS_TRANSACTION_END, tx, "T")).isEqualTo("ERR EAGAIN");
+        assertThat(b.read("/A/late")).isEqualTo("x");
+    }
+
+    @Test
+    void rmOfASubtreeWhoseChildWasRemovedOutsideAfterItWasReadIsEio() {
+        // C walk_node_tree(): the transaction's copy of /A lists /A/x, which is gone outside; reading the child
+        // fails, the walk stops, and rm_node() answers EIO.
+        assertThat(a.write("/A/x", "1")).isEqualTo("OK|");
+        int tx = a.startTransaction();
+        assertThat(a.ask(XsType.XS_DIRECTORY, tx, "/A")).isEqualTo("x|");
+        assertThat(b.ask(XsType.XS_RM, 0, "/A/x")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_RM, tx, "/A")).isEqualTo("ERR EIO");
+        assertThat(a.ask(XsType.XS_TRANSACTION_END, tx, "T")).isEqualTo("ERR EAGAIN");
+        assertThat(b.read("/A")).isEqualTo("a0");
+    }
+
+    @Test
+    void rmOfANodeCreatedOutsideIsFineIfTheParentWasNotRead() {
+        int tx = a.startTransaction();
+        assertThat(b.write("/A/late", "x")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_RM, tx, "/A/late")).isEqualTo("OK|");
+        assertThat(a.ask(XsType.XS_TRANSACTION_END, tx, "T")).isEqualTo("OK|");
+        assertThat(b.read("/A/late")).isEqualTo("ERR ENOENT");
+    }
+
+    @Test
+    void generationCountsArePreIncrementedFromOne() {
+        // C access_node(): node->generation = ++generation; setup_structure() makes "/" 1, "/tool" 2,
+        // "/tool/xenstored" 3. DIRECTORY_PART shows a node's count.
+        var fresh = new Xenstored(executor);
+        Peer p = Peer.connect(fresh, executor, ConnectionInfo.dom0("fresh"));
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("1|tool||");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/tool", "0")).isEqualTo("2|xenstored||");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/tool/xenstored", "0")).isEqualTo("3||");
+        assertThat(p.write("/g", "")).isEqualTo("OK|");   // the new node, then its parent
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/g", "0")).isEqualTo("4||");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("5|tool|g||");
+        // Creation writes bottom-up: /s/a/b 6, /s/a 7, /s 8, / 9. Removal (C walk_node_tree(), rm_from_parent())
+        // deletes a child, then writes its parent without it: b 10, a 11 (written), a 12, s 13 (written), s 14,
+        // and / 15 without s.
+        assertThat(p.write("/s/a/b", "")).isEqualTo("OK|");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("9|tool|g|s||");
+        assertThat(p.ask(XsType.XS_RM, 0, "/s")).isEqualTo("OK|");
+        assertThat(p.ask(XsType.XS_DIRECTORY_PART, 0, "/", "0")).isEqualTo("15|tool|g||");
+    }
+
+    @Test
     void abortDiscards() {
         int tx = a.startTransaction();
         a.write(tx, "/A", "a1");

@@ -56,6 +56,40 @@ class XenstoredWatchTest {
     }
 
     @Test
+    void identicalEventsOfOneRequestReachAConnectionOnce() {
+        // C send_event(): an event equal to one already queued for the connection is dropped. Both watches match
+        // the write of /dw/a/b and would send "/dw/a/b tok".
+        dom0.call(XsType.XS_WATCH, 0, "/dw/a", "tok");
+        dom0.call(XsType.XS_WATCH, 0, "/dw/a/b", "tok");
+        dom0.call(XsType.XS_WATCH, 0, "/dw", "other");
+        Peer second = Peer.connect(xs, executor, ConnectionInfo.dom0("second"));
+        second.call(XsType.XS_WATCH, 0, "/dw/a", "tok");
+        second.call(XsType.XS_WATCH, 0, "/dw/a/b", "tok");
+        dom0.takeEvents();
+        second.takeEvents();
+
+        dom0.write("/dw/a/b", "1");
+        assertThat(dom0.takeEvents()).containsExactly("/dw/a/b tok", "/dw/a/b other");
+        assertThat(second.takeEvents()).containsExactly("/dw/a/b tok");
+        // The next request's events are new again.
+        dom0.write("/dw/a/b", "2");
+        assertThat(dom0.takeEvents()).containsExactly("/dw/a/b tok", "/dw/a/b other");
+    }
+
+    @Test
+    void identicalEventsOfOneCommitReachAConnectionOnce() {
+        dom0.call(XsType.XS_WATCH, 0, "/dw", "tok");
+        dom0.call(XsType.XS_WATCH, 0, "/dw/a", "tok");
+        dom0.takeEvents();
+        int tx = dom0.startTransaction();
+        dom0.write(tx, "/dw/a", "1");
+        dom0.write(tx, "/dw/c", "2");
+        assertThat(dom0.takeEvents()).isEmpty();
+        assertThat(dom0.ask(XsType.XS_TRANSACTION_END, tx, "T")).isEqualTo("OK|");
+        assertThat(dom0.takeEvents()).containsExactly("/dw/a tok", "/dw/c tok");
+    }
+
+    @Test
     void ownChangeEventPrecedesTheReply() {
         dom0.call(XsType.XS_WATCH, 0, "/a", "tok");
         dom0.clear();
