@@ -34,48 +34,12 @@ import org.junit.jupiter.api.Timeout;
  * first difference with the steps before it and the seed that reproduces it:
  * {@code -Dxensim.diff.seed=<seed>} runs just that sequence, {@code -Dxensim.diff.seeds=N} and
  * {@code -Dxensim.diff.steps=N} change how many and how long.
- *
- * <p>TEMPORARY (remove once helper C's four fixes of issue 7 are merged): {@code -Dxensim.diff.avoidPendingFixes=true}
- * keeps the generator away from the four differences being fixed in xensim (paths over 2048 below the domain
- * prefix, two watches of one connection with one token, SET_PERMS owners that are not domain 0, RM inside a
- * transaction) and the one this test found since ({@link PendingFix#GENERATION_COUNT}), so the rest can be
- * verified green. Without it the test fails on them, as it should.
  */
 @Timeout(600)
 class XenstoredDifferentialTest {
     static final int CONNECTIONS = 3;
     static final int DEFAULT_SEEDS = 12;
     static final int DEFAULT_STEPS = 400;
-
-    /**
-     * TEMPORARY (issue 7, helper C): the four differences being fixed in xensim. {@code
-     * -Dxensim.diff.avoidPendingFixes=true} avoids all of them, or a comma-separated list of these names avoids
-     * some, so that each can be seen alone.
-     */
-    enum PendingFix {
-        PATH_LENGTH, DUPLICATE_EVENTS, UNKNOWN_OWNER, RM_IN_TRANSACTION,
-        /**
-         * Found by this test, not yet assigned: C hands out generation counts with {@code ++generation} (the root
-         * is 1), xensim from 0, so DIRECTORY_PART's generation string is one less, and where its decimal width
-         * differs (C 10, xensim 9) a child list is cut one child later. Avoided by not listing big directories.
-         */
-        GENERATION_COUNT
-    }
-
-    static final java.util.Set<PendingFix> AVOID = avoided(System.getProperty("xensim.diff.avoidPendingFixes", ""));
-
-    static java.util.Set<PendingFix> avoided(String spec) {
-        var set = java.util.EnumSet.noneOf(PendingFix.class);
-        for (String name : spec.split(",")) {
-            String n = name.strip().toUpperCase(java.util.Locale.ROOT);
-            if (n.equals("TRUE") || n.equals("ALL")) {
-                set.addAll(java.util.EnumSet.allOf(PendingFix.class));
-            } else if (!n.isEmpty() && !n.equals("FALSE")) {
-                set.add(PendingFix.valueOf(n));
-            }
-        }
-        return set;
-    }
 
     /** What a generated request tests, for the deliberate-difference rules and the report. */
     enum Kind {
@@ -209,7 +173,7 @@ class XenstoredDifferentialTest {
         }
         System.out.println("xenstored differential: " + seeds.size() + " sequences, " + compared
                 + " steps compared, deliberate differences seen " + deliberate + ", other differences "
-                + differences.size() + "\n  outcomes seen (C): " + coverage + (AVOID.isEmpty() ? "" : " (TEMPORARY: avoiding pending fixes " + AVOID + ")"));
+                + differences.size() + "\n  outcomes seen (C): " + coverage);
         if (!differences.isEmpty()) {
             throw new AssertionError(differences.size() + " sequence(s) where xensim and C xenstored 4.17 differ"
                     + " outside the deliberate list:\n\n"
@@ -600,7 +564,7 @@ class XenstoredDifferentialTest {
                 return malformedOneArg(conn);
             } else if (roll < 90) {
                 return List.of(sizeEdge(conn));
-            } else if (roll < 91 && !AVOID.contains(PendingFix.GENERATION_COUNT)) {
+            } else if (roll < 91) {
                 return manyChildren(conn);
             } else if (roll < 96) {
                 return List.of(domainOp(conn));
@@ -638,8 +602,7 @@ class XenstoredDifferentialTest {
         private int[] txFor(int conn, XsType type) {
             int roll = rnd.nextInt(100);
             List<Integer> open = openTx.get(conn);
-            boolean rmPending = AVOID.contains(PendingFix.RM_IN_TRANSACTION) && type == XsType.XS_RM; // TEMPORARY: RM inside a transaction
-            if (roll < 55 || rmPending) {
+            if (roll < 55) {
                 return noTx();
             }
             if (roll < 88 && !open.isEmpty()) {
@@ -688,40 +651,24 @@ class XenstoredDifferentialTest {
 
         /** A path of a length around XENSTORE_REL_PATH_MAX (2048) or XENSTORE_ABS_PATH_MAX (3072). */
         private String longPath() {
-            while (true) {
-                int len = LONG_LENGTHS[rnd.nextInt(LONG_LENGTHS.length)];
-                int form = rnd.nextInt(3);
-                String prefix = switch (form) {
-                    case 0 -> "/t/";
-                    case 1 -> LOCAL_PREFIXES[rnd.nextInt(LOCAL_PREFIXES.length)];
-                    default -> "";   // relative: /local/domain/0/ once resolved
-                };
-                String path = prefix + "L".repeat(Math.max(1, len - prefix.length()));
-                if (rnd.nextBoolean() && path.length() > 40) {
-                    // Components rather than one long name.
-                    char[] chars = path.toCharArray();
-                    for (int i = prefix.length() + 10; i < chars.length - 1; i += 11) {
-                        chars[i] = '/';
-                    }
-                    path = new String(chars);
+            int len = LONG_LENGTHS[rnd.nextInt(LONG_LENGTHS.length)];
+            String prefix = switch (rnd.nextInt(3)) {
+                case 0 -> "/t/";
+                case 1 -> LOCAL_PREFIXES[rnd.nextInt(LOCAL_PREFIXES.length)];
+                default -> "";   // relative: /local/domain/0/ once resolved
+            };
+            String path = prefix + "L".repeat(Math.max(1, len - prefix.length()));
+            if (rnd.nextBoolean() && path.length() > 40) {
+                // Components rather than one long name.
+                char[] chars = path.toCharArray();
+                for (int i = prefix.length() + 10; i < chars.length - 1; i += 11) {
+                    chars[i] = '/';
                 }
-                String resolved = form == 2 ? "/local/domain/0/" + path : path;
-                boolean pending = cRelativeLength(resolved) > 2048 && resolved.length() <= 3072;
-                if (!(AVOID.contains(PendingFix.PATH_LENGTH) && pending)) { // TEMPORARY: the path-length fix is pending
-                    return path;
-                }
+                path = new String(chars);
             }
+            return path;
         }
 
-        /**
-         * The length C 4.17's is_valid_nodename() compares with XENSTORE_REL_PATH_MAX: the path's, less a leading
-         * {@code /local/domain/<id>/} as its {@code sscanf("/local/domain/%5u/%n")} reads it (up to five digits,
-         * a sign allowed).
-         */
-        static int cRelativeLength(String path) {
-            var m = java.util.regex.Pattern.compile("^/local/domain/\\s*[+-]?\\d{1,5}/").matcher(path);
-            return m.find() ? path.length() - m.end() : path.length();
-        }
 
         private byte[] value() {
             int roll = rnd.nextInt(10);
@@ -787,8 +734,8 @@ class XenstoredDifferentialTest {
                 default -> {
                 }
             }
-            // TEMPORARY when avoiding pending fixes: C knows no owner but dom0 (ENOENT), so owners are spellings of 0.
-            boolean ownerMustBeDom0 = owner && (AVOID.contains(PendingFix.UNKNOWN_OWNER) || rnd.nextInt(4) != 0);
+            // Owners are mostly spellings of 0; the rest name domains that may not exist (ENOENT in C, do_set_perms).
+            boolean ownerMustBeDom0 = owner && rnd.nextInt(4) != 0;
             String[] zero = {"0", "0", "0", "0x0", "00", "+0", "-0", " 0"};
             String[] any = {"0", "1", "3", "32752", "0x10", "010", "-1", "+3", " 3", "4294967296"};
             String[] from = ownerMustBeDom0 ? zero : any;
@@ -798,10 +745,6 @@ class XenstoredDifferentialTest {
         private Step watch(int conn) {
             String path = rnd.nextInt(6) == 0 ? special() : rnd.nextInt(8) == 0 ? path() : watchPath();
             String token = TOKENS[rnd.nextInt(TOKENS.length)];
-            if (AVOID.contains(PendingFix.DUPLICATE_EVENTS)) {
-                // TEMPORARY: one token per path on a connection, so no event can be duplicated by two watches.
-                token = "tk-" + Integer.toHexString(path.hashCode());
-            }
             int[] tx = rnd.nextInt(10) == 0 ? txFor(conn, XsType.XS_WATCH) : noTx();
             byte[] payload = rnd.nextInt(15) == 0 ? path.getBytes(StandardCharsets.UTF_8) : strings(path, token);
             return step(conn, XsType.XS_WATCH.code(), tx, payload, Kind.NORMAL);
@@ -848,7 +791,7 @@ class XenstoredDifferentialTest {
                 case 2 -> cat(p, new byte[] {0}, "x".getBytes(), new byte[] {0});
                 default -> new byte[0];                            // empty
             };
-            int[] tx = type == XsType.XS_RM && AVOID.contains(PendingFix.RM_IN_TRANSACTION) ? noTx() : txFor(conn, type);
+            int[] tx = txFor(conn, type);
             return primed(conn, step(conn, type.code(), tx, payload, Kind.STALE_ERRNO_ONEARG));
         }
 
@@ -925,15 +868,5 @@ class XenstoredDifferentialTest {
         }
     }
 
-    /** The generator's view of C's path rule, checked on the edges it relies on. */
-    @Test
-    void cRelativeLengthStripsTheDomainPrefixAsSscanfReadsIt() {
-        assertThat(Generator.cRelativeLength("/t/abc")).isEqualTo(6);
-        assertThat(Generator.cRelativeLength("/local/domain/0/abc")).isEqualTo(3);
-        assertThat(Generator.cRelativeLength("/local/domain/-1/abc")).isEqualTo(3);
-        assertThat(Generator.cRelativeLength("/local/domain/00001/abc")).isEqualTo(3);
-        assertThat(Generator.cRelativeLength("/local/domain/123456/abc")).isEqualTo(24);
-        assertThat(Generator.cRelativeLength("/local/domain/0")).isEqualTo(15);
-    }
 
 }

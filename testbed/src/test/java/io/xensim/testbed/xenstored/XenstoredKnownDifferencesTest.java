@@ -5,23 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.testbed.xenstored.XenstoredDifferentialTest.Kind;
 import io.xensim.testbed.xenstored.XenstoredDifferentialTest.Observed;
-import io.xensim.testbed.xenstored.XenstoredDifferentialTest.PendingFix;
 import io.xensim.testbed.xenstored.XenstoredDifferentialTest.Side;
 import io.xensim.testbed.xenstored.XenstoredDifferentialTest.Step;
 import io.xensim.xenbus.store.wire.XsType;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The differences issue 7 lists, each as the shortest request sequence that shows it, sent to the real C xenstored
- * 4.17 and to xensim. The four that xensim must fix assert that both daemons answer alike (they fail until the
- * fix is merged; {@code -Dxensim.diff.avoidPendingFixes=...} skips them, TEMPORARILY, as it steers the
- * differential test away from them). The two deliberate ones assert each daemon's own answer, so the list of
+ * 4.17 and to xensim. The four that xensim fixed (and the generation count the differential test found since) assert
+ * that both daemons answer alike. The two deliberate ones assert each daemon's own answer, so the list of
  * deliberate differences in {@link XenstoredDifferentialTest.Deliberate} stays true.
  */
 @Timeout(120)
@@ -69,15 +66,9 @@ class XenstoredKnownDifferencesTest {
         assertThat(o[1]).as("xensim, against C 4.17's %s", o[0]).isEqualTo(o[0]);
     }
 
-    private static void pending(PendingFix fix) {
-        Assumptions.assumeFalse(XenstoredDifferentialTest.AVOID.contains(fix),
-                () -> "TEMPORARY: -Dxensim.diff.avoidPendingFixes skips " + fix + " until helper C's fix is merged");
-    }
-
     /** C 4.15+ is_valid_nodename(): at most XENSTORE_REL_PATH_MAX (2048) after a leading /local/domain/<id>/. */
     @Test
     void pathLengthIsLimitedBelowTheDomainPrefix() throws Exception {
-        pending(PendingFix.PATH_LENGTH);
         String rel2048 = "a".repeat(2048);
         alike(both(0, XsType.XS_WRITE, "/local/domain/0/" + rel2048), "XS_WRITE tx=0 \"OK\\0\"");
         alike(both(0, XsType.XS_WRITE, rel2048 + "b"), "XS_ERROR tx=0 \"EINVAL\\0\"");
@@ -88,7 +79,6 @@ class XenstoredKnownDifferencesTest {
     /** C send_event(): an identical (path, token) event already queued for the connection is not queued again. */
     @Test
     void oneRequestFiringTwoWatchesWithOneTokenSendsOneEvent() throws Exception {
-        pending(PendingFix.DUPLICATE_EVENTS);
         both(0, XsType.XS_WATCH, "/dw/a", "tok");
         both(0, XsType.XS_WATCH, "/dw/a/b", "tok");
         Observed[] write = both(1, XsType.XS_WRITE, "/dw/a/b");
@@ -100,7 +90,6 @@ class XenstoredKnownDifferencesTest {
     /** C do_set_perms(): the owner (first entry) must be a domain that exists; other entries need not. */
     @Test
     void setPermsWithAnOwnerThatDoesNotExistIsEnoent() throws Exception {
-        pending(PendingFix.UNKNOWN_OWNER);
         both(0, XsType.XS_WRITE, "/sp");
         alike(both(0, XsType.XS_SET_PERMS, "/sp", "b5"), "XS_ERROR tx=0 \"ENOENT\\0\"");
         alike(both(0, XsType.XS_SET_PERMS, "/sp", "n0", "r5"), "XS_SET_PERMS tx=0 \"OK\\0\"");
@@ -116,7 +105,6 @@ class XenstoredKnownDifferencesTest {
      */
     @Test
     void rmInATransactionOfAChildCreatedOutsideAfterTheTransactionCopiedItsParentIsEio() throws Exception {
-        pending(PendingFix.RM_IN_TRANSACTION);
         both(0, XsType.XS_WRITE, "/rt");
         int started = index;
         both(0, XsType.XS_TRANSACTION_START, "");
@@ -137,7 +125,6 @@ class XenstoredKnownDifferencesTest {
      */
     @Test
     void generationCountsStartWhereCsDo() throws Exception {
-        pending(PendingFix.GENERATION_COUNT);
         var raw = new ArrayList<String>();
         for (Side side : List.of(c, x)) {
             try (var conn = new XsWireConnection(side.socket)) {
