@@ -31,7 +31,12 @@ public final class NetbackQueue {
         this.index = index;
         var xenbus = owner.xenbus();
         this.tx = new TxPath(this, txRing, xenbus.domain(), xenbus.otherendId(), txPolicy);
-        this.rx = new RxPath(this, rxRing, xenbus.domain(), xenbus.otherendId(), flags);
+        try {
+            this.rx = new RxPath(this, rxRing, xenbus.domain(), xenbus.otherendId(), flags);
+        } catch (RuntimeException e) {
+            tx.release();   // the tx path's staging pages would otherwise outlive the failed connect
+            throw e;
+        }
     }
 
     public int index() {

@@ -72,7 +72,7 @@ public final class RxPath {
         this.dom0 = dom0;
         this.otherend = otherend;
         this.flags = flags;
-        this.stagingGfn = dom0.memory().allocateFrames(COPY_BATCH_SIZE);
+        this.stagingGfn = Staging.allocate(dom0, COPY_BATCH_SIZE, "rx");
         for (int i = 0; i < ops.length; i++) {
             ops[i] = new GnttabCopy();
         }

@@ -89,7 +89,7 @@ public final class TxPath {
         this.ring = ring;
         this.dom0 = dom0;
         this.otherend = otherend;
-        this.stagingGfn = dom0.memory().allocateFrames(STAGING_PAGES);
+        this.stagingGfn = Staging.allocate(dom0, STAGING_PAGES, "tx");
         for (int i = 0; i < ops.length; i++) {
             ops[i] = new GnttabCopy();
         }

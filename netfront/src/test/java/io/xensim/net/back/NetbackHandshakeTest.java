@@ -80,6 +80,35 @@ class NetbackHandshakeTest {
         assertFalse(device().vif().carrierOk());
     }
 
+    /**
+     * xenvif_init_queue(): no dom0 memory for a queue's staging pages fails the device with ENOMEM. With room for
+     * the tx path's pages only, the rx path fails and the tx path's pages are given back: nothing leaks.
+     */
+    @ParameterizedTest(name = "{1} frames free")
+    @CsvSource({"tx,1", "rx," + TxPath.STAGING_PAGES})
+    void noDom0MemoryForStagingPagesIsFatalWithEnomem(String failingPath, int framesLeft) {
+        start(true);
+        var fe = new ScriptedNetfront(fx, guest, 0);
+        var keys = fe.setUp(1, true);
+        var dom0 = fx.hv.domain(0).orElseThrow().memory();
+        var taken = new java.util.ArrayList<Long>();
+        for (long gfn = dom0.allocateFrame(); gfn >= 0; gfn = dom0.allocateFrame()) {
+            taken.add(gfn);
+        }
+        for (int i = 0; i < framesLeft; i++) {   // first fit: the last frames taken are the top, contiguous run
+            dom0.freeFrames(taken.removeLast(), 1);
+        }
+        long inUse = dom0.allocatedFrames();
+        fe.publish(keys);
+        assertEquals("5", backendKey("state"));
+        String err = error().orElseThrow();
+        assertTrue(err.startsWith("12 "), err);
+        assertTrue(err.contains(failingPath + " staging page(s): memory of dom0 exhausted"), err);
+        assertFalse(device().vif().carrierOk());
+        assertEquals(inUse, dom0.allocatedFrames(), "dom0 frames in use after the failed connect");
+        taken.forEach(gfn -> dom0.freeFrames(gfn, 1));
+    }
+
     @Test
     void absentQueueCountIsOneQueue() {
         start(true);
