@@ -106,6 +106,15 @@ class NetPairFeaturesTest {
             assertThat(delivered).isGreaterThanOrEqualTo(Kind.values().length * 5);
             for (int d = 1; d <= 2; d++) {
                 int domid = d;
+                var perQueue = pair.onDom0(() -> pair.back(domid).vif().queues().stream()
+                        .mapToLong(q -> q.tx().packets()).toArray());
+                assertThat(perQueue).as("netback queues of vif%d.0", d).hasSize(queues);
+                // Flows (ports) differ frame to frame: with several queues, more than one carries traffic.
+                assertThat(java.util.Arrays.stream(perQueue).filter(n -> n > 0).count()).as("busy queues of vif%d.0", d)
+                        .isGreaterThanOrEqualTo(Math.min(queues, 2));
+            }
+            for (int d = 1; d <= 2; d++) {
+                int domid = d;
                 assertThat(pair.onGuest(d, () -> pair.front(domid).counters().txErrors())).isZero();
                 assertThat(pair.onGuest(d, () -> pair.front(domid).counters().rxErrors())).isZero();
             }
