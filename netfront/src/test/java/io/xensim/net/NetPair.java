@@ -31,12 +31,19 @@ public final class NetPair implements AutoCloseable {
     /** What each guest's netfront received, in order. */
     public final List<Frame> received1 = new ArrayList<>();
     public final List<Frame> received2 = new ArrayList<>();
+    private final boolean trusted;
 
     public NetPair() {
         this(NetbackConfig.defaults(), NetfrontConfig.DEFAULT);
     }
 
     public NetPair(NetbackConfig backConfig, NetfrontConfig frontConfig) {
+        this(backConfig, frontConfig, true);
+    }
+
+    /** With {@code trusted} = false the toolstack writes {@code trusted}=0 (libxl's {@code trusted = false}). */
+    public NetPair(NetbackConfig backConfig, NetfrontConfig frontConfig, boolean trusted) {
+        this.trusted = trusted;
         netback = new Netback(new Bridges(), backConfig);
         fx.toolstack.await(netback.install(fx.toolstack));
         guest1 = guest(1, frontConfig);
@@ -64,7 +71,8 @@ public final class NetPair implements AutoCloseable {
 
     /** Adds vif {@code domid}/0 on xenbr0 through the toolstack (libxl__device_nic_add) and lets it connect. */
     public void addVif(int domid) {
-        fx.toolstack.await(fx.toolstack.addDevice(DeviceConfig.vif(domid, 0, 0, macString(domid), "xenbr0")));
+        fx.toolstack.await(fx.toolstack.addDevice(DeviceConfig.vif(domid, 0, 0, macString(domid), "xenbr0", false,
+                trusted, DeviceConfig.NIC_MTU_DEFAULT)));
         fx.hv.runUntilIdle();
     }
 
