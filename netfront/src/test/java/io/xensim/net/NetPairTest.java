@@ -182,6 +182,43 @@ class NetPairTest {
         }
     }
 
+    /**
+     * Dom0 closes guest 1's backend (netback goes Closing, as on a driver unbind): netfront follows to Closed,
+     * drops what it had in flight, gives back its grants and ports, and refuses sends with DROPPED_LINK_DOWN; the
+     * other guest is untouched; after the toolstack re-creates the vif, traffic flows on fresh rings.
+     */
+    @Test
+    void backendClosingUnderTrafficTakesTheLinkDownCleanlyAndARecreatedVifWorks() {
+        try (var pair = new NetPair()) {
+            var front = pair.front(1);
+            pair.guest1.domain().executor().execute(() -> {
+                for (int i = 0; i < 20; i++) {
+                    front.send(NetPairFrames.frame(1, Kind.TCP4, 9014, true, i));
+                }
+            });
+            pair.fx.toolstack.dom0().domain().executor().execute(() -> pair.back(1).close());
+            pair.fx.hv.runUntilIdle();
+            assertThat(pair.read("/local/domain/0/backend/vif/1/0/state")).isEqualTo("6");
+            assertThat(pair.read("/local/domain/1/device/vif/0/state")).isEqualTo("6");
+            assertThat(pair.onGuest(1, front::linkState)).isEqualTo(LinkState.DOWN);
+            assertThat(pair.onGuest(1, () -> front.send(NetPairFrames.frame(1, Kind.UDP4, 100, true, 99))))
+                    .isEqualTo(SendResult.DROPPED_LINK_DOWN);
+            assertThat(pair.onGuest(1, () -> pair.guest1.frontends().device("vif", 1, 0).orElseThrow().heldResources())).isZero();
+            assertThat(pair.onDom0(() -> pair.back(1).vif().carrierOk())).isFalse();
+            // Guest 2 is untouched.
+            assertThat(pair.onGuest(2, () -> pair.front(2).linkState())).isEqualTo(LinkState.UP);
+
+            pair.removeVif(1);
+            pair.addVif(1);
+            pair.fx.onDomainRun(pair.guest1, () -> pair.front(1).setReceiver(pair.received1::add));
+            pair.received2.clear();
+            Frame f = NetPairFrames.frame(1, Kind.TCP6, NetPairFrames.MAX_FRAME, true, 7);
+            assertThat(pair.send(1, f)).isEqualTo(SendResult.SENT);
+            assertThat(pair.received2).hasSize(1);
+            assertThat(pair.received2.get(0).toByteArray()).isEqualTo(f.toByteArray());
+        }
+    }
+
     @Test
     void hotUnplugOfTheReceiverWhileTrafficFlowsKeepsTheSenderUp() {
         try (var pair = new NetPair()) {
