@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xensim.net.NetPairFrames.Kind;
 import io.xensim.net.back.NetbackConfig;
 import io.xensim.net.back.TxPolicy;
+import io.xensim.net.back.XenstoreDump;
 import io.xensim.net.frame.ArpPacket;
 import io.xensim.net.frame.Frame;
 import io.xensim.net.frame.FrameBuilder;
@@ -57,6 +58,58 @@ class NetPairTest {
                 assertThat(pair.onGuest(d, () -> pair.front(domid).mac())).isEqualTo(NetPair.mac(d));
             }
             assertThat(pair.bridge().portNames()).containsExactlyInAnyOrder("vif1.0", "vif2.0");
+        }
+    }
+
+    /**
+     * The tree the real netfront and the real netback leave once Connected, as {@code xenstore-ls -p} shows it:
+     * libxl's keys, netback_probe's feature keys, talk_to_netback's keys, every permission; nothing else.
+     */
+    @Test
+    void theConnectedTreeHoldsExactlyLibxlsNetbacksAndNetfrontsKeys() {
+        String fe = "/local/domain/1/device/vif/0";
+        String be = "/local/domain/0/backend/vif/1/0";
+        try (var pair = new NetPair()) {
+            assertThat(XenstoreDump.dump(pair.fx.toolstack, fe)).containsExactly(
+                    fe + " = \"\" (n1,r0)",
+                    fe + "/backend = \"/local/domain/0/backend/vif/1/0\" (n1,r0)",
+                    fe + "/backend-id = \"0\" (n1,r0)",
+                    fe + "/state = \"4\" (n1,r0)",
+                    fe + "/handle = \"0\" (n1,r0)",
+                    fe + "/mac = \"00:16:3e:00:00:01\" (n1,r0)",
+                    fe + "/trusted = \"1\" (n1,r0)",
+                    fe + "/mtu = \"1500\" (n0,r1)",
+                    fe + "/multi-queue-num-queues = \"1\" (n1,r0)",
+                    fe + "/tx-ring-ref = \"8\" (n1,r0)",
+                    fe + "/rx-ring-ref = \"9\" (n1,r0)",
+                    fe + "/event-channel-tx = \"2\" (n1,r0)",
+                    fe + "/event-channel-rx = \"3\" (n1,r0)",
+                    fe + "/request-rx-copy = \"1\" (n1,r0)",
+                    fe + "/feature-rx-notify = \"1\" (n1,r0)",
+                    fe + "/feature-sg = \"1\" (n1,r0)",
+                    fe + "/feature-gso-tcpv4 = \"1\" (n1,r0)",
+                    fe + "/feature-gso-tcpv6 = \"1\" (n1,r0)",
+                    fe + "/feature-ipv6-csum-offload = \"1\" (n1,r0)");
+            assertThat(XenstoreDump.dump(pair.fx.toolstack, be)).containsExactly(
+                    be + " = \"\" (n0,r1)",
+                    be + "/frontend = \"/local/domain/1/device/vif/0\" (n0,r1)",
+                    be + "/frontend-id = \"1\" (n0,r1)",
+                    be + "/online = \"1\" (n0,r1)",
+                    be + "/state = \"4\" (n0,r1)",
+                    be + "/script = \"/etc/xen/scripts/vif-bridge\" (n0,r1)",
+                    be + "/mac = \"00:16:3e:00:00:01\" (n0,r1)",
+                    be + "/bridge = \"xenbr0\" (n0,r1)",
+                    be + "/handle = \"0\" (n0,r1)",
+                    be + "/type = \"vif\" (n0,r1)",
+                    be + "/hotplug-status = \"connected\" (n0,r1)",
+                    be + "/feature-sg = \"1\" (n0,r1)",
+                    be + "/feature-gso-tcpv4 = \"1\" (n0,r1)",
+                    be + "/feature-gso-tcpv6 = \"1\" (n0,r1)",
+                    be + "/feature-ipv6-csum-offload = \"1\" (n0,r1)",
+                    be + "/feature-rx-copy = \"1\" (n0,r1)",
+                    be + "/feature-rx-flip = \"0\" (n0,r1)",
+                    be + "/feature-split-event-channels = \"1\" (n0,r1)",
+                    be + "/multi-queue-max-queues = \"4\" (n0,r1)");
         }
     }
 
