@@ -13,6 +13,7 @@ import io.xensim.net.guest.GuestNetInterface.SendResult;
 import io.xensim.net.guest.NetOffloads;
 import io.xensim.xenbus.Decoded;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
@@ -110,7 +111,7 @@ class NetPairFeaturesTest {
                         .mapToLong(q -> q.tx().packets()).toArray());
                 assertThat(perQueue).as("netback queues of vif%d.0", d).hasSize(queues);
                 // Flows (ports) differ frame to frame: with several queues, more than one carries traffic.
-                assertThat(java.util.Arrays.stream(perQueue).filter(n -> n > 0).count()).as("busy queues of vif%d.0", d)
+                assertThat(Arrays.stream(perQueue).filter(n -> n > 0).count()).as("busy queues of vif%d.0", d)
                         .isGreaterThanOrEqualTo(Math.min(queues, 2));
             }
             for (int d = 1; d <= 2; d++) {

@@ -3,6 +3,7 @@ package io.xensim.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.net.NetPairFrames.Kind;
+import io.xensim.net.back.Netback;
 import io.xensim.net.back.NetbackConfig;
 import io.xensim.net.back.TxPolicy;
 import io.xensim.net.back.XenstoreDump;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -188,7 +190,7 @@ class NetPairTest {
             }
             List<SendResult> results = new ArrayList<>();
             var front = pair.front(1);
-            var removed = new java.util.concurrent.CompletableFuture<Boolean>();
+            var removed = new CompletableFuture<Boolean>();
             // The guest sends one frame per task, rescheduling itself, until the unplug is done (at most burst).
             var executor = pair.guest1.domain().executor();
             Runnable sender = new Runnable() {
@@ -326,7 +328,7 @@ class NetPairTest {
             // The backend resumes: the timer windows fire until the ring and the queue are drained.
             for (int round = 0; round < 50 && pair.received2.size() < sent.size(); round++) {
                 pair.fx.clock.advanceNanos(TimeUnit.MILLISECONDS.toNanos(1) + 1);
-                pair.onDom0(() -> io.xensim.net.back.Netback.doWork(pair.fx.toolstack, pair.fx.clock.nanoTime()));
+                pair.onDom0(() -> Netback.doWork(pair.fx.toolstack, pair.fx.clock.nanoTime()));
             }
             assertThat(pair.received2).hasSize(sent.size());
             for (int i = 0; i < sent.size(); i++) {

@@ -24,8 +24,10 @@ import io.xensim.xenbus.toolstack.Toolstack;
 import io.xensim.xenbus.toolstack.ToolstackConfig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -150,7 +152,7 @@ public class NetifPairBenchmark {
             guest2 = guest(2);
             front1 = front(guest1);
             front2 = front(guest2);
-            var done = new java.util.concurrent.CompletableFuture<Void>();
+            var done = new CompletableFuture<Void>();
             guest2.domain().executor().execute(() -> {
                 front2.setReceiver(f -> {
                     received++;
@@ -292,7 +294,7 @@ public class NetifPairBenchmark {
         }
         counters.packets += BATCH;
         counters.bytes += bytes;
-        return bytes + copies.destination.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
+        return bytes + copies.destination.get(ValueLayout.JAVA_BYTE, 0);
     }
 
     /**
