@@ -56,15 +56,20 @@ public final class NetbackDevice extends BackendDevice {
     @Override
     protected Map<String, String> features() {
         Map<String, String> keys = new LinkedHashMap<>();
-        keys.put(NetFeatures.FEATURE_SG, "1");
-        keys.put(NetFeatures.FEATURE_GSO_TCPV4, "1");
-        keys.put(NetFeatures.FEATURE_GSO_TCPV6, "1");
-        keys.put(NetFeatures.FEATURE_IPV6_CSUM_OFFLOAD, "1");
+        NetbackOffer offer = config.offer();
+        keys.put(NetFeatures.FEATURE_SG, bit(offer.sg()));
+        keys.put(NetFeatures.FEATURE_GSO_TCPV4, bit(offer.gsoTcpv4()));
+        keys.put(NetFeatures.FEATURE_GSO_TCPV6, bit(offer.gsoTcpv6()));
+        keys.put(NetFeatures.FEATURE_IPV6_CSUM_OFFLOAD, bit(offer.ipv6CsumOffload()));
         keys.put(NetFeatures.FEATURE_RX_COPY, "1");
         keys.put(NetFeatures.FEATURE_RX_FLIP, "0");
-        keys.put(NetFeatures.FEATURE_SPLIT_EVENT_CHANNELS, "1");
+        keys.put(NetFeatures.FEATURE_SPLIT_EVENT_CHANNELS, bit(offer.splitEventChannels()));
         keys.put(NetFeatures.MULTI_QUEUE_MAX_QUEUES, Integer.toString(config.maxQueues()));
         return keys;
+    }
+
+    private static String bit(boolean on) {
+        return on ? "1" : "0";
     }
 
     @Override
