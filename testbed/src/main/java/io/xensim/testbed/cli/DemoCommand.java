@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -54,7 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (pcap != null && !net) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--pcap needs --net");
+            throw new ParameterException(spec.commandLine(), "--pcap needs --net");
         }
         if (net) {
             NetDemoOutput.print(out, new NetDemo(Optional.ofNullable(pcap)).run(), all, pcap);

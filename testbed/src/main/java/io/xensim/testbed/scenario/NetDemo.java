@@ -34,6 +34,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -126,7 +128,7 @@ public final class NetDemo {
             runUntil(() -> !hv.hasPendingWork());
             List<TraceEvent> handshake = trace.events();
 
-            Map<String, List<String>> xenstore = new java.util.LinkedHashMap<>();
+            Map<String, List<String>> xenstore = new LinkedHashMap<>();
             for (int domid = 1; domid <= 2; domid++) {
                 xenstore.put(frontendDir(domid), XenstoreLs.ls(toolstack, frontendDir(domid)));
                 xenstore.put(backendDir(domid), XenstoreLs.ls(toolstack, backendDir(domid)));
@@ -151,7 +153,7 @@ public final class NetDemo {
                 counters.add(new VifCounters(g.domid(), port, nc, onDomain(toolstack.dom0(),
                         () -> bridge.counters(port))));
             }
-            Map<MacAddress, String> fdb = new TreeMap<>(java.util.Comparator.comparing(MacAddress::toString));
+            Map<MacAddress, String> fdb = new TreeMap<>(Comparator.comparing(MacAddress::toString));
             fdb.putAll(onDomain(toolstack.dom0(), () -> bridge.fdb(clock.nanoTime())));
             long captured = 0;
             if (capture != null) {
