@@ -1,29 +1,38 @@
 package io.xensim.testbed.cli;
 
 import io.xensim.testbed.scenario.EchoDemo;
+import io.xensim.testbed.scenario.NetDemo;
 import io.xensim.xenbus.trace.Timeline;
 import io.xensim.xenbus.trace.TraceEvent;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code xensim demo}: runs {@link EchoDemo} and prints its trace as a timeline: who wrote which xenstore key, which
- * state each end entered, which grant and event channel were used, and the requests on the ring.
+ * state each end entered, which grant and event channel were used, and the requests on the ring. With
+ * {@code --net}, runs {@link NetDemo} instead: two guests' vifs on bridge xenbr0, a ping and a UDP datagram, the
+ * vifs' xenstore directories, the handshake, the counters and the bridge's learned MACs.
  */
 @Command(name = "demo",
         description = {
                 "Show the xenbus layer at work: the toolstack creates dom0 and a guest; a frontend in the guest and a "
                         + "backend in dom0 negotiate a shared ring (one grant, one event channel) through the xenbus "
                         + "handshake in xenstore, echo a few requests, and close.",
-                "Prints the trace as a timeline (simulated time: each domain task takes 0.01 ms)."},
+                "Prints the trace as a timeline (simulated time: each domain task takes 0.01 ms).",
+                "With --net: Xen PV networking instead: netback and bridge xenbr0 in dom0, the real netfront in two "
+                        + "guests, one vif each added as libxl adds it; guest 1 pings guest 2 (ARP, then ICMP echo) "
+                        + "and sends a UDP datagram."},
         mixinStandardHelpOptions = true)
 public final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -33,9 +42,26 @@ public final class DemoCommand implements Callable<Integer> {
             + "grant and event-channel records.")
     boolean all;
 
+    @Option(names = "--net", description = "Show PV networking: two guests' vifs (netfront and netback) on bridge "
+            + "xenbr0, a ping and a UDP datagram; prints the vifs' xenstore directories (xenstore-ls -p), the "
+            + "handshake, the counters and the bridge's learned MACs.")
+    boolean net;
+
+    @Option(names = "--pcap", paramLabel = "FILE", description = "With --net: write a capture of xenbr0 to FILE "
+            + "(pcap, nanosecond timestamps; tshark and Wireshark read it).")
+    Path pcap;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (pcap != null && !net) {
+            throw new ParameterException(spec.commandLine(), "--pcap needs --net");
+        }
+        if (net) {
+            NetDemoOutput.print(out, new NetDemo(Optional.ofNullable(pcap)).run(), all, pcap);
+            out.flush();
+            return 0;
+        }
         EchoDemo.Result result = new EchoDemo().run();
         List<TraceEvent> shown = all ? result.events() : result.events().stream().filter(DemoCommand::teaching).toList();
         out.println("xensim demo: a xenbus handshake between a guest (d1) and dom0 (d0), device echo/0");
@@ -50,7 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The default view: writes, watches, states, grants, ports, ring traffic; not reads, replies or duplicates. */
-    private static boolean teaching(TraceEvent e) {
+    static boolean teaching(TraceEvent e) {
         return switch (e.kind()) {
             case XENSTORE_REPLY -> false;
             case XENSTORE_REQUEST -> !e.detail().startsWith("XS_READ") && !e.detail().startsWith("XS_DIRECTORY");
