@@ -1,6 +1,7 @@
 package io.xensim.net.back;
 
 import io.xensim.net.bridge.Bridges;
+import io.xensim.xenbus.ThreadingMode;
 import io.xensim.xenbus.bus.BackendDriver;
 import io.xensim.xenbus.toolstack.DeviceConfig;
 import io.xensim.xenbus.toolstack.Toolstack;
@@ -13,16 +14,23 @@ import java.util.concurrent.CompletableFuture;
  * domain's bridges, and the vif-bridge hotplug script that attaches each vif to its bridge. {@link #install}
  * registers both with a toolstack whose dom0 is the backend domain.
  *
- * <p><b>Threading:</b> {@link #install} from any thread; everything else on the backend domain's executor.
+ * <p>Under {@code tx=timer} with real threads ({@code ThreadingMode} SHARED or DEDICATED) this netback owns one
+ * timer thread ({@link TxTimers}, started at the first window, stopped by {@link #close}) that closes each window
+ * by handing the expiry to the backend domain's executor, where the ring is served. In INVOKER mode there is no
+ * such thread: {@link #doWork} with the stepper's manual clock closes the windows.
+ *
+ * <p><b>Threading:</b> {@link #install} and {@link #close} from any thread; everything else on the backend
+ * domain's executor; the timer thread only hands expiries over.
  *
  * <p><b>Reference:</b> Linux 6.1 drivers/net/xen-netback/xenbus.c ({@code netback_driver}, {@code netback_probe}).
  */
-public final class Netback {
+public final class Netback implements AutoCloseable {
     /** The device type. */
     public static final String TYPE = "vif";
 
     private final Bridges bridges;
     private final NetbackConfig config;
+    private final TxTimers timers = new TxTimers();
 
     public Netback(Bridges bridges, NetbackConfig config) {
         this.bridges = Objects.requireNonNull(bridges, "bridges");
@@ -38,7 +46,14 @@ public final class Netback {
     }
 
     public BackendDriver driver() {
-        return BackendDriver.of(TYPE, device -> new NetbackDevice(device, config));
+        return BackendDriver.of(TYPE, device -> new NetbackDevice(device, config,
+                device.domain().hypervisor().threadingMode() == ThreadingMode.INVOKER ? null : timers));
+    }
+
+    /** Stops the timer thread; windows still open then close only by a notification or {@link #doWork}. */
+    @Override
+    public void close() {
+        timers.close();
     }
 
     /** Registers the driver on dom0's backend bus and {@link VifHotplug} as {@link DeviceConfig#VIF_BRIDGE_SCRIPT}. */

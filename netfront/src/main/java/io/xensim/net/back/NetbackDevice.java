@@ -42,9 +42,12 @@ public final class NetbackDevice extends BackendDevice {
     private final List<NetbackQueue> queues = new ArrayList<>();
     private CompletableFuture<Map<String, String>> hotplugWait;
 
-    NetbackDevice(XenbusDevice device, NetbackConfig config) {
+    private final TxTimers timers;
+
+    NetbackDevice(XenbusDevice device, NetbackConfig config, TxTimers timers) {
         super(device);
         this.config = config;
+        this.timers = timers;
         this.vif = new Vif(device.frontendDomid(), device.devid());
     }
 
@@ -88,7 +91,7 @@ public final class NetbackDevice extends BackendDevice {
                         var rxMap = device.mapRing(new int[] {q.rxRingRef()});
                         var queue = new NetbackQueue(this, i, BackRing.init(txMap.area(), NetifRing.TX),
                                 BackRing.init(rxMap.area(), NetifRing.RX), flags,
-                                config.txPolicy(vif.name()));
+                                config.txPolicy(vif.name()), timers);
                         queues.add(queue);
                         if (q.split()) {
                             int tx = device.bindInterdomainEvtchn(q.txEvtchn(), p -> queue.onTxEvent());

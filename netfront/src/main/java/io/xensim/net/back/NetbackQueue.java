@@ -26,11 +26,11 @@ public final class NetbackQueue {
     private boolean running = true;
 
     NetbackQueue(NetbackDevice owner, int index, BackRing<NetifTxRequest, NetifTxResponse> txRing,
-            BackRing<NetifRxRequest, NetifRxResponse> rxRing, VifFlags flags, TxPolicy txPolicy) {
+            BackRing<NetifRxRequest, NetifRxResponse> rxRing, VifFlags flags, TxPolicy txPolicy, TxTimers timers) {
         this.owner = owner;
         this.index = index;
         var xenbus = owner.xenbus();
-        this.tx = new TxPath(this, txRing, xenbus.domain(), xenbus.otherendId(), txPolicy);
+        this.tx = new TxPath(this, txRing, xenbus.domain(), xenbus.otherendId(), txPolicy, timers);
         try {
             this.rx = new RxPath(this, rxRing, xenbus.domain(), xenbus.otherendId(), flags);
         } catch (RuntimeException e) {
@@ -103,6 +103,7 @@ public final class NetbackQueue {
     /** Stop touching the rings (they are about to be unmapped, or the vif is disabled). */
     void disable() {
         running = false;
+        tx.cancelTimer();
         rx.purge();
     }
 

@@ -36,7 +36,8 @@ import java.util.List;
  * follow-on slot larger than what remains of the packet, a first slot shorter than an Ethernet header, a grant
  * that does not copy.
  *
- * <p><b>Threading:</b> the backend domain's executor.
+ * <p><b>Threading:</b> the backend domain's executor, including a {@code tx=timer} window's expiry: with real
+ * threads {@link TxTimers} hands it over to that executor; in INVOKER mode {@link #doWork} runs it there.
  *
  * <p><b>Reference:</b> Linux 6.1 drivers/net/xen-netback/netback.c ({@code xenvif_tx_build_gops},
  * {@code xenvif_count_requests}, {@code xenvif_get_extras}, {@code xenvif_set_skb_gso}, {@code xenvif_tx_err},
@@ -66,6 +67,13 @@ public final class TxPath {
     private long timerDeadlineNs = NO_TIMER;
     private long wokenAtNs;
     static final long NO_TIMER = Long.MIN_VALUE;
+    /** With real threads: who closes the window (null in INVOKER mode, where {@link #doWork} does). */
+    private final TxTimers timers;
+    /** The armed expiry with real threads, and the window it belongs to (a cancelled one may still run). */
+    private java.util.concurrent.Future<?> timerTask;
+    private long windowSeq;
+    private long windows;
+    private long expiries;
 
     private long packets;
     private long bytes;
@@ -83,8 +91,9 @@ public final class TxPath {
     }
 
     TxPath(NetbackQueue queue, BackRing<NetifTxRequest, NetifTxResponse> ring, Domain dom0, int otherend,
-            TxPolicy policy) {
+            TxPolicy policy, TxTimers timers) {
         this.queue = queue;
+        this.timers = timers;
         this.policy = policy;
         this.ring = ring;
         this.dom0 = dom0;
@@ -162,12 +171,49 @@ public final class TxPath {
             wokenAtNs = nowNs;
             run();
         } else if (timerArmed()) {
-            timerDeadlineNs = NO_TIMER;
+            cancelTimer();
             run();
         } else {
             timerDeadlineNs = nowNs + policy.windowNs();
             wokenAtNs = nowNs;
+            windows++;
+            if (timers != null) {
+                // virtio_net_handle_tx_timer: timer_mod on the first kick; the expiry runs on this executor.
+                long seq = ++windowSeq;
+                timerTask = timers.arm(dom0.executor(), policy.windowNs(), () -> expire(seq));
+            }
         }
+    }
+
+    /** With real threads, {@code virtio_net_tx_timer}: window {@code seq} closed; serve unless it was cancelled. */
+    private void expire(long seq) {
+        if (seq != windowSeq || !timerArmed() || !queue.running()) {
+            return;
+        }
+        timerDeadlineNs = NO_TIMER;
+        timerTask = null;
+        expiries++;
+        run();
+    }
+
+    /** Closes the window without serving ({@code timer_del}); the ring is served by the caller or not at all. */
+    void cancelTimer() {
+        timerDeadlineNs = NO_TIMER;
+        windowSeq++;
+        if (timerTask != null) {
+            timerTask.cancel(false);
+            timerTask = null;
+        }
+    }
+
+    /** {@link TxPolicy.Mode#TIMER}: windows opened (one per notification that found no window open). */
+    public long windows() {
+        return windows;
+    }
+
+    /** {@link TxPolicy.Mode#TIMER}: windows that closed by expiry and served the ring (doWork or the timer thread). */
+    public long expiries() {
+        return expiries;
     }
 
     /** The timer: serves the ring if the window has closed. Returns 1 if it did. */
@@ -176,6 +222,7 @@ public final class TxPath {
             return 0;
         }
         timerDeadlineNs = NO_TIMER;
+        expiries++;
         run();
         return 1;
     }
@@ -186,6 +233,7 @@ public final class TxPath {
     }
 
     void release() {
+        cancelTimer();
         if (!released) {
             released = true;
             dom0.memory().freeFrames(stagingGfn, STAGING_PAGES);
