@@ -67,6 +67,39 @@ class NetPairThreadedTest {
         assertThat(timer.wakeups()).isLessThan(immediate.wakeups());
     }
 
+    /** A window far longer than the test: only the unplug can end it, and it must take the timer with it. */
+    @Test
+    void unpluggingTheVifCancelsAnArmedTxTimer() throws Exception {
+        var connected = new CountDownLatch(4);
+        try (var hv = Hypervisor.builder().threadingMode(ThreadingMode.SHARED).tracer(e -> {
+            if (e.kind() == TraceEvent.Kind.STATE && e.detail().contains("-> Connected")) {
+                connected.countDown();
+            }
+        }).build(); var netback = new Netback(new Bridges(),
+                NetbackConfig.defaults().withTxPolicy(TxPolicy.timer(TimeUnit.MINUTES.toMicros(10))))) {
+            var toolstack = Toolstack.start(hv);
+            toolstack.await(netback.install(toolstack));
+            var g1 = guest(toolstack, 1);
+            guest(toolstack, 2);
+            assertThat(connected.await(30, TimeUnit.SECONDS)).isTrue();
+            TxPath tx = on(toolstack.dom0(), () ->
+                    Netback.device(toolstack, 1, 0).orElseThrow().vif().queues().getFirst().tx());
+            // The connect-time kicks open a window and flush it; let that settle before the packet.
+            on(toolstack.dom0(), () -> null);
+            assertThat(on(g1, () -> front(g1).send(NetPairFrames.frame(1, NetPairFrames.Kind.UDP4, 100, false, 1))))
+                    .isEqualTo(SendResult.SENT);
+            assertThat(on(toolstack.dom0(), tx::timerArmed)).as("the packet's window is open").isTrue();
+            assertThat(netback.pendingTxTimers()).isEqualTo(1);
+
+            assertThat(toolstack.await(toolstack.removeDevice("vif", 1, 0))).isTrue();
+            assertThat(on(toolstack.dom0(), tx::timerArmed)).isFalse();
+            assertThat(netback.pendingTxTimers()).as("timer_del: nothing left to fire").isZero();
+            assertThat(on(toolstack.dom0(), tx::packets)).isZero();
+            toolstack.close();
+            assertThat(hv.uncaughtErrors()).isEmpty();
+        }
+    }
+
     private static Counts run(TxPolicy policy) throws Exception {
         var connected = new CountDownLatch(4);
         try (var hv = Hypervisor.builder().threadingMode(ThreadingMode.SHARED).tracer(e -> {

@@ -50,6 +50,11 @@ public final class Netback implements AutoCloseable {
                 device.domain().hypervisor().threadingMode() == ThreadingMode.INVOKER ? null : timers));
     }
 
+    /** {@code tx=timer} windows armed on the timer thread and not yet expired or cancelled (0 in INVOKER mode). */
+    public int pendingTxTimers() {
+        return timers.pending();
+    }
+
     /** Stops the timer thread; windows still open then close only by a notification or {@link #doWork}. */
     @Override
     public void close() {

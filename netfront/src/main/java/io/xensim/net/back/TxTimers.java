@@ -1,9 +1,8 @@
 package io.xensim.net.back;
 
 import io.xensim.xenbus.DomainExecutor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * {@code q->tx_timer} with {@code timer_mod}, {@code virtio_net_tx_timer} runs in the main loop).
  */
 final class TxTimers {
-    private ScheduledExecutorService scheduler;
+    private ScheduledThreadPoolExecutor scheduler;
     private boolean closed;
 
     /** Runs {@code expiry} on {@code executor} once {@code delayNs} have passed; null after {@link #close}. */
@@ -29,13 +28,19 @@ final class TxTimers {
             return null;
         }
         if (scheduler == null) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            scheduler = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "xensim-netback-txtimer");
                 t.setDaemon(true);
                 return t;
             });
+            scheduler.setRemoveOnCancelPolicy(true); // a cancelled window leaves the queue at once
         }
         return scheduler.schedule(() -> executor.execute(expiry), delayNs, TimeUnit.NANOSECONDS);
+    }
+
+    /** Windows armed and neither expired nor cancelled. */
+    synchronized int pending() {
+        return scheduler == null ? 0 : scheduler.getQueue().size();
     }
 
     synchronized void close() {
