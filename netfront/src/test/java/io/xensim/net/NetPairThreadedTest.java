@@ -76,7 +76,7 @@ class NetPairThreadedTest {
                 connected.countDown();
             }
         }).build(); var netback = new Netback(new Bridges(),
-                NetbackConfig.defaults().withTxPolicy(TxPolicy.timer(TimeUnit.MINUTES.toMicros(10))))) {
+                NetbackConfig.defaults().withTxPolicy("vif1.0", TxPolicy.timer(TimeUnit.MINUTES.toMicros(10))))) {
             var toolstack = Toolstack.start(hv);
             toolstack.await(netback.install(toolstack));
             var g1 = guest(toolstack, 1);
@@ -89,11 +89,13 @@ class NetPairThreadedTest {
             assertThat(on(g1, () -> front(g1).send(NetPairFrames.frame(1, NetPairFrames.Kind.UDP4, 100, false, 1))))
                     .isEqualTo(SendResult.SENT);
             assertThat(on(toolstack.dom0(), tx::timerArmed)).as("the packet's window is open").isTrue();
-            assertThat(netback.pendingTxTimers()).isEqualTo(1);
+            assertThat(on(toolstack.dom0(), tx::timerPending)).isTrue();
+            assertThat(netback.pendingTxTimers()).as("vif2.0 is tx=immediate").isEqualTo(1);
 
             assertThat(toolstack.await(toolstack.removeDevice("vif", 1, 0))).isTrue();
             assertThat(on(toolstack.dom0(), tx::timerArmed)).isFalse();
-            assertThat(netback.pendingTxTimers()).as("timer_del: nothing left to fire").isZero();
+            assertThat(on(toolstack.dom0(), tx::timerPending)).as("timer_del: the window will not fire").isFalse();
+            assertThat(netback.pendingTxTimers()).isZero();
             assertThat(on(toolstack.dom0(), tx::packets)).isZero();
             toolstack.close();
             assertThat(hv.uncaughtErrors()).isEmpty();

@@ -206,6 +206,11 @@ public final class TxPath {
         }
     }
 
+    /** With real threads: the open window's expiry is scheduled on netback's timer thread and has not run. */
+    public boolean timerPending() {
+        return timerTask != null && !timerTask.isDone();
+    }
+
     /** {@link TxPolicy.Mode#TIMER}: windows opened (one per notification that found no window open). */
     public long windows() {
         return windows;

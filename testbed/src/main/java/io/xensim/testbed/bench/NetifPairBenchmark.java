@@ -22,12 +22,14 @@ import io.xensim.xenbus.toolstack.DeviceConfig;
 import io.xensim.xenbus.toolstack.ManagedDomain;
 import io.xensim.xenbus.toolstack.Toolstack;
 import io.xensim.xenbus.toolstack.ToolstackConfig;
+import io.xensim.xenbus.trace.TraceEvent;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -57,6 +59,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * sends {@value #BATCH} frames from guest 1 and steps the domains until guest 2 has received all of them (for
  * {@code tx=timer}, the manual clock is advanced by one window and netback's timer work run between steps), in
  * chunks of at most {@link #XENVIF_RX_QUEUE_BYTES} (8 frames at 64 KiB, the whole batch otherwise).
+ * With {@code threading=DEDICATED} each domain has its own thread and the system clock; JMH's thread hands each
+ * chunk to guest 1 and waits until guest 2 has it, and netback's timer thread closes the {@code tx=timer} windows:
+ * the score then includes the window's latency, the counters show the wake-ups it saves.
  *
  * <p>The baseline {@link #copyBaseline} makes the same two copies of the same bytes with
  * {@link MemorySegment#copy}: guest page to a dom0 buffer (the tx grant copy), dom0 buffer to a guest page (the rx
@@ -128,6 +133,13 @@ public class NetifPairBenchmark {
         public int queues;
         @Param({"immediate", "timer"})
         public String txPolicy;
+        /**
+         * INVOKER: every domain on JMH's thread, a manual clock. DEDICATED: each domain on its own thread, the
+         * system clock, and netback's own timer thread closing the {@code tx=timer} windows; JMH's thread only hands
+         * the sends to guest 1 and waits for guest 2.
+         */
+        @Param({"INVOKER", "DEDICATED"})
+        public String threading = "INVOKER";
 
         ManualClock clock;
         Hypervisor hv;
@@ -136,20 +148,39 @@ public class NetifPairBenchmark {
         ManagedDomain guest2;
         NetfrontDevice front1;
         NetfrontDevice front2;
-        long received;
-        long receivedBytes;
+        ThreadingMode mode;
+        Netback netback;
+        /** Written by guest 2's executor only; read by JMH's thread. */
+        volatile long received;
+        volatile long receivedBytes;
+        /** Threaded: completed by guest 2 once {@link #received} reaches {@link #target}. */
+        volatile long target;
+        volatile CompletableFuture<Void> arrived = new CompletableFuture<>();
         TxPolicy policy;
 
         @Setup(Level.Trial)
         public void start() {
             policy = TxPolicy.parse(txPolicy);
-            clock = new ManualClock();
-            hv = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).build();
+            mode = ThreadingMode.valueOf(threading);
+            var connected = new CountDownLatch(4); // both ends of both vifs
+            if (mode == ThreadingMode.INVOKER) {
+                clock = new ManualClock();
+                hv = Hypervisor.builder().threadingMode(mode).clock(clock).build();
+            } else {
+                hv = Hypervisor.builder().threadingMode(mode).tracer(e -> {
+                    if (e.kind() == TraceEvent.Kind.STATE && e.detail().contains("-> Connected")) {
+                        connected.countDown();
+                    }
+                }).build();
+            }
             toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
-            var netback = new Netback(new Bridges(), NetbackConfig.defaults().withTxPolicy(policy));
+            netback = new Netback(new Bridges(), NetbackConfig.defaults().withTxPolicy(policy));
             toolstack.await(netback.install(toolstack));
             guest1 = guest(1);
             guest2 = guest(2);
+            if (mode != ThreadingMode.INVOKER) {
+                awaitTrue(connected, "both vifs Connected");
+            }
             front1 = front(guest1);
             front2 = front(guest2);
             var done = new CompletableFuture<Void>();
@@ -157,11 +188,16 @@ public class NetifPairBenchmark {
                 front2.setReceiver(f -> {
                     received++;
                     receivedBytes += f.length();
+                    if (received >= target) {
+                        arrived.complete(null);
+                    }
                 });
                 done.complete(null);
             });
-            hv.runUntilIdle();
-            done.join();
+            if (mode == ThreadingMode.INVOKER) {
+                hv.runUntilIdle();
+            }
+            await(done);
             if (front1.queueCount() != queues || front2.queueCount() != queues) {
                 throw new IllegalStateException("queues: " + front1.queueCount() + "/" + front2.queueCount()
                         + " (expected: " + queues + ")");
@@ -174,8 +210,45 @@ public class NetifPairBenchmark {
                     NetfrontConfig.DEFAULT.withMaxQueues(queues))));
             toolstack.await(toolstack.addDevice(DeviceConfig.vif(domid, 0, 0,
                     String.format("00:16:3e:00:00:%02x", domid), "xenbr0")));
-            hv.runUntilIdle();
+            if (mode == ThreadingMode.INVOKER) {
+                hv.runUntilIdle();
+            }
             return g;
+        }
+
+        private static void awaitTrue(CountDownLatch latch, String what) {
+            try {
+                if (!latch.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("timed out waiting for: " + what);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static <T> T await(CompletableFuture<T> f) {
+            try {
+                return f.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Runs {@code action} on dom0's executor (netback's counters are confined to it) and waits for it. */
+        <T> T onDom0(java.util.function.Supplier<T> action) {
+            if (mode == ThreadingMode.INVOKER) {
+                return action.get();
+            }
+            var result = new CompletableFuture<T>();
+            toolstack.dom0().domain().executor().execute(() -> {
+                try {
+                    result.complete(action.get());
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            return await(result);
         }
 
         private static NetfrontDevice front(ManagedDomain g) {
@@ -191,8 +264,13 @@ public class NetifPairBenchmark {
         @TearDown(Level.Trial)
         public void stop() {
             toolstack.close();
-            hv.runUntilIdle();
-            hv.assertCleanedUp();
+            netback.close();
+            if (mode == ThreadingMode.INVOKER) {
+                hv.runUntilIdle();
+                hv.assertCleanedUp();
+            }
+            // DEDICATED: not checked here. Destroying the guests can race a deferred grant revocation
+            // (GrantTable.retryDeferred on the guest's thread after its memory closed: "Already closed").
             hv.close();
         }
     }
@@ -200,17 +278,7 @@ public class NetifPairBenchmark {
     /** Sends {@link #BATCH} frames from guest 1 and steps until guest 2 has them all; returns the bytes received. */
     @Benchmark
     public long guestToGuest(Pair pair, Frames frames, Counters counters) {
-        long wakeups = 0;
-        long notifyIn = 0;
-        long notifyOut = 0;
-        for (NetbackQueue q : pair.queues(1)) {
-            wakeups -= q.tx().wakeups();
-            notifyIn -= q.tx().notificationsIn();
-            notifyOut -= q.tx().notificationsOut();
-        }
-        for (NetbackQueue q : pair.queues(2)) {
-            notifyOut -= q.rx().notificationsOut();
-        }
+        long[] before = pair.onDom0(() -> netbackCounters(pair));
         long bytesBefore = pair.receivedBytes;
         Frame[] fs = frames.frames;
         int chunk = frames.chunk;
@@ -218,6 +286,9 @@ public class NetifPairBenchmark {
             int from = sent;
             int n = Math.min(chunk, BATCH - sent);
             long target = pair.received + n;
+            var arrived = new CompletableFuture<Void>();
+            pair.target = target;
+            pair.arrived = arrived;
             pair.guest1.domain().executor().execute(() -> {
                 for (int i = from; i < from + n; i++) {
                     SendResult r = pair.front1.send(fs[i % fs.length]);
@@ -226,6 +297,10 @@ public class NetifPairBenchmark {
                     }
                 }
             });
+            if (pair.mode != ThreadingMode.INVOKER) {
+                Pair.await(arrived); // tx=timer: netback's timer thread closes the windows
+                continue;
+            }
             pair.hv.runUntilIdle();
             int rounds = 0;
             while (pair.received < target) {
@@ -238,6 +313,24 @@ public class NetifPairBenchmark {
                 pair.hv.runUntilIdle();
             }
         }
+        long[] after = pair.onDom0(() -> netbackCounters(pair));
+        long wakeups = after[0] - before[0];
+        long notifyIn = after[1] - before[1];
+        long notifyOut = after[2] - before[2];
+        long bytes = pair.receivedBytes - bytesBefore;
+        counters.packets += BATCH;
+        counters.bytes += bytes;
+        counters.txWakeups += wakeups;
+        counters.txNotificationsIn += notifyIn;
+        counters.notificationsOut += notifyOut;
+        return bytes;
+    }
+
+    /** Netback's tx wake-ups and notifications in of vif1.0, and notifications out of both vifs, on dom0. */
+    private static long[] netbackCounters(Pair pair) {
+        long wakeups = 0;
+        long notifyIn = 0;
+        long notifyOut = 0;
         for (NetbackQueue q : pair.queues(1)) {
             wakeups += q.tx().wakeups();
             notifyIn += q.tx().notificationsIn();
@@ -246,13 +339,7 @@ public class NetifPairBenchmark {
         for (NetbackQueue q : pair.queues(2)) {
             notifyOut += q.rx().notificationsOut();
         }
-        long bytes = pair.receivedBytes - bytesBefore;
-        counters.packets += BATCH;
-        counters.bytes += bytes;
-        counters.txWakeups += wakeups;
-        counters.txNotificationsIn += notifyIn;
-        counters.notificationsOut += notifyOut;
-        return bytes;
+        return new long[] {wakeups, notifyIn, notifyOut};
     }
 
     /** The same bytes, two copies each: guest page to dom0 buffer, dom0 buffer to the other guest's page. */
