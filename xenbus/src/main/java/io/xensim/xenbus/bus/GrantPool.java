@@ -4,9 +4,7 @@ import io.xensim.xenbus.Domain;
 import io.xensim.xenbus.XenErrno;
 import io.xensim.xenbus.trace.TraceEvent;
 import java.lang.foreign.MemorySegment;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -40,7 +38,9 @@ public final class GrantPool {
     public static final int MAX_SPARES = 256;
 
     private final XenbusDevice device;
-    private final Map<Integer, DataPage> pages = new LinkedHashMap<>();
+    /** The pages held, indexed by grant ref (refs are small and reused, so the array stays small). */
+    private DataPage[] pages = new DataPage[64];
+    private int live;
     /** Frames whose grants have ended, still allocated in guest memory, waiting to be granted again. */
     private final long[] spares = new long[MAX_SPARES];
     private int spareCount;
@@ -86,7 +86,11 @@ public final class GrantPool {
                     + device.domid() + " is full");
         }
         DataPage page = new DataPage(ref, gfn, readonly, memory.frame(gfn));
-        pages.put(ref, page);
+        if (ref >= pages.length) {
+            pages = Arrays.copyOf(pages, Math.max(ref + 1, 2 * pages.length));
+        }
+        pages[ref] = page;
+        live++;
         if (device.tracing()) {
             device.trace(TraceEvent.Kind.GRANT, "gnttab_grant_foreign_access ref " + ref + " -> dom"
                     + device.otherendId() + " gfn 0x" + Long.toHexString(gfn) + (readonly ? " ro" : " rw")
@@ -101,9 +105,12 @@ public final class GrantPool {
      */
     public void free(DataPage page) {
         assert domain().executor().inExecutor();
-        if (pages.remove(page.ref()) == null) {
+        int ref = page.ref();
+        if (ref < 0 || ref >= pages.length || pages[ref] == null) {
             return;
         }
+        pages[ref] = null;
+        live--;
         long gfn = page.gfn();
         boolean now = domain().grantTable().endForeignAccessDeferred(page.ref(), () -> recycle(gfn));
         if (device.tracing()) {
@@ -129,19 +136,21 @@ public final class GrantPool {
 
     /** The page granted as {@code ref}, if this pool holds it (to check a ref the other end answers with). */
     public Optional<DataPage> page(int ref) {
-        return Optional.ofNullable(pages.get(ref));
+        return ref >= 0 && ref < pages.length ? Optional.ofNullable(pages[ref]) : Optional.empty();
     }
 
     /** Pages granted and not yet freed. */
     public int live() {
-        return pages.size();
+        return live;
     }
 
     /** Frees every page still held (the device is closing). */
     void releaseAll() {
         recycling = false;
-        for (DataPage p : List.copyOf(pages.values())) {
-            free(p);
+        for (DataPage p : pages.clone()) {
+            if (p != null) {
+                free(p);
+            }
         }
         while (spareCount > 0) {
             domain().memory().freeFrame(spares[--spareCount]);
