@@ -75,7 +75,14 @@ public final class Bridge {
         }
     }
 
-    private record FdbEntry(Port port, long updatedNs) {
+    private static final class FdbEntry {
+        final Port port;
+        long updatedNs;
+
+        FdbEntry(Port port, long updatedNs) {
+            this.port = port;
+            this.updatedNs = updatedNs;
+        }
     }
 
     /** A bridge with Linux's default ageing time. */
@@ -154,7 +161,13 @@ public final class Bridge {
         }
         in.rxPackets++;
         in.rxBytes += frame.length();
-        fdb.put(src, new FdbEntry(in, nowNs));   // br_fdb_update: learn, or move to this port and refresh
+        // br_fdb_update: refresh a known address in place; learn it, or move it to this port
+        FdbEntry known = fdb.get(src);
+        if (known != null && known.port == in) {
+            known.updatedNs = nowNs;
+        } else {
+            fdb.put(src, new FdbEntry(in, nowNs));
+        }
         MacAddress dst = EthernetHeader.destination(frame.data());
         if (isLinkLocal(dst)) {   // is_link_local_ether_addr: 802.1D reserved, never forwarded
             filtered++;

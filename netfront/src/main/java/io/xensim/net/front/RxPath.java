@@ -15,7 +15,7 @@ import io.xensim.xenbus.bus.XenbusDeviceException;
 import io.xensim.xenbus.memory.Layouts;
 import io.xensim.xenbus.ring.FrontRing;
 import io.xensim.xenbus.trace.TraceEvent;
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -25,7 +25,8 @@ import java.lang.foreign.MemorySegment;
  * <p>A received packet is one response, optionally followed by extra-info slots ({@code NETRXF_extra_info}, e.g.
  * the GSO extra) and by more data slots ({@code NETRXF_more_data}). Each slot is copied once out of the ring;
  * a data slot's bytes are copied out of its page after the grant has ended, so the backend cannot change them
- * afterwards, and the page is freed (a fresh zeroed page is posted in its place). A buffer is found by its ring
+ * afterwards, and the page is freed (a fresh zeroed page is posted in its place). The slots' bytes are copied once,
+ * straight into the packet's buffer, sized from the first slot's size and grown only for a multi-slot packet. A buffer is found by its ring
  * position, as Linux's {@code xennet_get_rx_skb} does, never by the id the backend answered.
  *
  * <p>Drops (the packet only, counted in {@code rx_errors}): a missing or invalid extra, a bad GSO extra, an
@@ -174,7 +175,7 @@ final class RxPath {
         }
 
         // The data slots: the first response, then the more_data chain.
-        var bytes = new ByteArrayOutputStream(Math.max(firstStatus, 0));
+        var bytes = new Assembly(Math.max(firstStatus, 0));
         int max = NetifRing.XEN_NETIF_NR_SLOTS_MIN + (firstStatus <= RX_COPY_THRESHOLD ? 1 : 0);
         int slots = 1;
         MemorySegment rsp = firstCopy;
@@ -218,7 +219,7 @@ final class RxPath {
      * One data slot of {@code xennet_get_responses}: checks it, ends the page's grant, copies the bytes into
      * {@code into} (null: the packet is being dropped), frees the page. Returns an error, {@link #BROKEN}, or null.
      */
-    private String dataSlot(GrantPool.DataPage page, MemorySegment rsp, ByteArrayOutputStream into) {
+    private String dataSlot(GrantPool.DataPage page, MemorySegment rsp, Assembly into) {
         if (page == null) {
             return "Bad rx response id " + Layouts.u16(rsp.get(Layouts.U16, NetifRxResponse.ID_OFFSET));
         }
@@ -237,12 +238,38 @@ final class RxPath {
             return BROKEN;
         }
         // The grant is about to end: from here on the backend can no longer write these bytes.
-        byte[] data = page.page().asSlice(offset, status).toArray(Layouts.U8);
+        // The grant ends first, so that the copy below reads bytes the backend can no longer change.
         owner.device().grantPool().free(page);
         if (into != null) {
-            into.writeBytes(data);
+            into.append(page.page(), offset, status);
         }
         return null;
+    }
+
+    /**
+     * The bytes of one packet, gathered straight from its slots' pages: one copy per slot. The first slot's size
+     * sizes the buffer, so a one-slot packet is delivered in the array it was copied into.
+     */
+    private static final class Assembly {
+        private byte[] data;
+        private int length;
+
+        Assembly(int firstSize) {
+            data = new byte[firstSize];
+        }
+
+        void append(MemorySegment page, int offset, int size) {
+            if (length + size > data.length) {
+                data = Arrays.copyOf(data, Math.max(length + size, Math.min(2 * data.length, Frame.MAX_LENGTH + 1)));
+            }
+            MemorySegment.copy(page, Layouts.U8, offset, data, length, size);
+            length += size;
+        }
+
+        /** The packet: the buffer itself when it is exactly full (every one-slot packet), else a trimmed copy. */
+        byte[] toByteArray() {
+            return length == data.length ? data : Arrays.copyOf(data, length);
+        }
     }
 
     /** The slot at {@code rsp_cons}, copied out of the ring and consumed ({@code RING_COPY_RESPONSE}). */

@@ -258,6 +258,47 @@ class XenbusDeviceModelTest {
     }
 
     @Test
+    void anEndedDataPageIsRecycledZeroedAndAStillMappedOneOnlyAfterRevocation() {
+        var guest = guestWith(0, 2);
+        fx.addEcho(1, 0);
+        XenbusDevice front = fx.front(guest, 0);
+        var memory = guest.domain().memory();
+        GrantPool.DataPage first = fx.onDomain(guest, () -> front.grantPool().allocate(false));
+        first.page().set(Layouts.U32, 100, 0xCAFE);
+        fx.onDomainRun(guest, () -> front.grantPool().free(first));
+        assertThat(front.grantPool().spares()).isEqualTo(1);
+        long framesInUse = fx.onDomain(guest, memory::allocatedFrames);
+
+        // The same frame comes back, granted again, with none of what it held.
+        GrantPool.DataPage again = fx.onDomain(guest, () -> front.grantPool().allocate(false));
+        assertThat(again.gfn()).isEqualTo(first.gfn());
+        assertThat(again.page().get(Layouts.U32, 100)).isZero();
+        assertThat(fx.onDomain(guest, memory::allocatedFrames)).isEqualTo(framesInUse);
+        assertThat(front.grantPool().spares()).isZero();
+
+        // Still mapped by the backend when freed: not reused until the revocation completes.
+        again.page().set(Layouts.U32, 0, 0xBEEF);
+        var dom0 = fx.toolstack.dom0().domain();
+        var mapped = fx.onDomain(fx.toolstack.dom0(),
+                () -> dom0.grantOps().mapGrantRef(1, again.ref(), GrantEntryV1.GNTMAP_host_map));
+        assertThat(mapped.ok()).isTrue();
+        fx.onDomainRun(guest, () -> front.grantPool().free(again));
+        assertThat(front.grantPool().spares()).isZero();
+        GrantPool.DataPage other = fx.onDomain(guest, () -> front.grantPool().allocate(false));
+        assertThat(other.gfn()).isNotEqualTo(again.gfn());
+        assertThat(mapped.area().get(Layouts.U32, 0)).as("the mapped frame is untouched").isEqualTo(0xBEEF);
+        fx.onDomainRun(fx.toolstack.dom0(), () -> dom0.grantOps().unmapGrantRef(mapped.handle()));
+        assertThat(front.grantPool().spares()).isEqualTo(1);
+
+        // Closing gives the spares back to guest memory.
+        long beforeClose = fx.onDomain(guest, memory::allocatedFrames);
+        fx.onDomainRun(guest, () -> fx.echoFront(guest, 0).close());
+        assertThat(front.grantPool().spares()).isZero();
+        assertThat(fx.onDomain(guest, memory::allocatedFrames)).isLessThanOrEqualTo(beforeClose - 2);
+        assertThat(fx.toolstack.await(fx.toolstack.removeDevice(EchoDrivers.TYPE, 1, 0))).isTrue();
+    }
+
+    @Test
     void theEchoDriversCarryDataPagesFromTheGrantPoolAndGiveThemBack() {
         var guest = guestWith(0, 2);
         fx.addEcho(1, 0);

@@ -225,6 +225,11 @@ public final class XenbusDevice {
         bus.domain().hypervisor().trace(domid(), label, kind, detail);
     }
 
+    /** False when {@link #trace} would throw the event away, so a hot path can skip building the detail string. */
+    public boolean tracing() {
+        return bus.domain().hypervisor().tracer().enabled();
+    }
+
     // ------------------------------------------------------------------------------------------ state
 
     /**
@@ -528,7 +533,9 @@ public final class XenbusDevice {
             throw new IllegalArgumentException("port: " + port + " (expected: a port of " + label + ")");
         }
         domain().eventChannels().send(port);
-        trace(TraceEvent.Kind.EVENT_CHANNEL, "notify port " + port + " (" + why + ")");
+        if (tracing()) {
+            trace(TraceEvent.Kind.EVENT_CHANNEL, "notify port " + port + " (" + why + ")");
+        }
     }
 
     /** {@code xenbus_free_evtchn()}: closes a port this device opened. */

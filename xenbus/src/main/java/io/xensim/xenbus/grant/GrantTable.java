@@ -196,7 +196,7 @@ public final class GrantTable {
      */
     public synchronized boolean endForeignAccessDeferred(int ref, Runnable onReleased) {
         Objects.requireNonNull(onReleased, "onReleased");
-        if (deferred.containsKey(ref)) {
+        if (!deferred.isEmpty() && deferred.containsKey(ref)) {
             throw new IllegalStateException("ref: " + ref + " (already waiting to be revoked)");
         }
         if (endForeignAccess(ref)) {
@@ -409,7 +409,7 @@ public final class GrantTable {
             // The granter may be waiting to revoke this ref; it retries on its own executor, never on ours.
             boolean waiting;
             synchronized (this) {
-                waiting = deferred.containsKey(ref);
+                waiting = !deferred.isEmpty() && deferred.containsKey(ref);
             }
             if (waiting) {
                 ownerExecutor.execute(() -> retryDeferred(ref));
