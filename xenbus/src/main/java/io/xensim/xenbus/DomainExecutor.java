@@ -82,6 +82,11 @@ public final class DomainExecutor implements Executor {
     }
 
     private void runTask(Runnable task) {
+        if (shutdown) {
+            // Queued on the domain's thread before it was destroyed: dropped like the INVOKER queue's tasks, so
+            // no upcall (a deferred grant revocation, an event) runs against a dead domain's released memory.
+            return;
+        }
         DomainExecutor previous = CURRENT.get();
         CURRENT.set(this);
         try {

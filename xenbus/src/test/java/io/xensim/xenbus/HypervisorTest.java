@@ -115,4 +115,33 @@ class HypervisorTest {
             assertThatThrownBy(hv::runUntilIdle).isInstanceOf(IllegalStateException.class);
         }
     }
+
+    /** A task queued on a domain's thread before the domain was destroyed never runs (its memory may be gone). */
+    @Test
+    @Timeout(20)
+    void tasksQueuedBeforeADomainIsDestroyedAreDropped() throws InterruptedException {
+        try (Hypervisor hv = Hypervisor.create(ThreadingMode.SHARED)) {
+            Domain a = hv.createDomain(DomainConfig.of(1, "a", 1));
+            Domain b = hv.createDomain(DomainConfig.of(2, "b", 1));
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger ranAfterDestroy = new AtomicInteger();
+            a.executor().execute(() -> {
+                running.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+            a.executor().execute(ranAfterDestroy::incrementAndGet);   // queued behind the blocked task
+            hv.destroyDomain(1);
+            release.countDown();
+            CountDownLatch bRan = new CountDownLatch(1);
+            b.executor().execute(bRan::countDown);                   // one thread, in order: after a's queued task
+            assertThat(bRan.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(ranAfterDestroy).hasValue(0);
+        }
+    }
 }
