@@ -269,8 +269,8 @@ public class NetifPairBenchmark {
                 hv.runUntilIdle();
                 hv.assertCleanedUp();
             }
-            // DEDICATED: not checked here. Destroying the guests can race a deferred grant revocation
-            // (GrantTable.retryDeferred on the guest's thread after its memory closed: "Already closed").
+            // DEDICATED: not checked here. A guest task already running when the toolstack destroys the guest can
+            // still race the release of its memory (DomainExecutor drops only the tasks not yet started).
             hv.close();
         }
     }
