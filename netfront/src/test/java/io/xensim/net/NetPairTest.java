@@ -20,10 +20,9 @@ import io.xensim.net.guest.GuestNetInterface.LinkState;
 import io.xensim.net.guest.GuestNetInterface.SendResult;
 import io.xensim.net.guest.GuestResponder;
 import io.xensim.net.pcap.PcapWriter;
-import io.xensim.testkit.HostTools;
+import io.xensim.testkit.Tshark;
 import io.xensim.xenbus.Decoded;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The real netfront against the real netback, two guests on one bridge: connect, ping, unplug, stall, capture. */
 @Timeout(60)
 class NetPairTest {
-    static final Path TSHARK = Path.of("/usr/bin/tshark");
 
     @TempDir
     Path dir;
@@ -340,7 +338,7 @@ class NetPairTest {
 
     @Test
     void tsharkReadsACaptureOfTheBridgeDuringAPairExchange() throws Exception {
-        HostTools.require("tshark", TSHARK);
+        Tshark.require();
         Path file = dir.resolve("xenbr0.pcap");
         try (var pair = new NetPair()) {
             pair.fx.clock.advanceNanos(TimeUnit.SECONDS.toNanos(1_704_067_200L));
@@ -397,27 +395,6 @@ class NetPairTest {
 
     /** tshark's fields for each frame, tab-separated, checksum validation on, with a private HOME. */
     private List<List<String>> tshark(Path file, String... fields) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(TSHARK.toString(), "-n", "-r", file.toString(),
-                "-o", "udp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-T", "fields",
-                "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=|"));
-        for (String f : fields) {
-            command.add(f);
-        }
-        Path out = dir.resolve("tshark.out");
-        Path err = dir.resolve("tshark.err");
-        var pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().put("XDG_CONFIG_HOME", dir.resolve(".config").toString());
-        var process = pb.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("tshark did not finish within 120 s: " + command);
-        }
-        assertThat(process.exitValue()).as("tshark exit status; stderr: %s", Files.readString(err)).isZero();
-        List<List<String>> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(out)) {
-            rows.add(List.of(line.split("\t", -1)));
-        }
-        return rows;
+        return Tshark.fields(file, dir, List.of("udp", "ip"), fields);
     }
 }

@@ -13,11 +13,10 @@ import io.xensim.net.frame.Ipv6Address;
 import io.xensim.net.frame.MacAddress;
 import io.xensim.net.frame.TcpHeader;
 import io.xensim.net.protocol.NetifRing;
-import io.xensim.testkit.HostTools;
+import io.xensim.testkit.Tshark;
 import io.xensim.xenbus.ManualClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * profile (which could turn checksum validation or dissectors off) out of the run.
  */
 class TsharkCaptureTest {
-    static final Path TSHARK = Path.of("/usr/bin/tshark");
     static final MacAddress MAC_A = MacAddress.of("00:16:3e:0a:00:01");
     static final MacAddress MAC_B = MacAddress.of("00:16:3e:0b:00:02");
     static final MacAddress MAC_C = MacAddress.of("00:16:3e:0c:00:03");
@@ -86,7 +84,7 @@ class TsharkCaptureTest {
 
     @BeforeEach
     void setUp() {
-        HostTools.require("tshark", TSHARK);
+        Tshark.require();
         clock.advanceNanos(EPOCH_2024);
         bridge.addPort(a);
         bridge.addPort(b);
@@ -278,28 +276,6 @@ class TsharkCaptureTest {
 
     /** tshark's fields for each frame of {@code file}, tab-separated, checksum validation on. */
     private List<List<String>> tshark(Path file, String... fields) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(TSHARK.toString(), "-n", "-r", file.toString(),
-                "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
-                "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
-                "-E", "aggregator=|"));
-        command.addAll(List.of(fields));
-        Path out = dir.resolve(file.getFileName() + ".txt");
-        Path err = dir.resolve(file.getFileName() + ".err");
-        var pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        // A private HOME: tshark reads and may create ~/.config/wireshark; keep the user's profile out of the test.
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().put("XDG_CONFIG_HOME", dir.resolve(".config").toString());
-        var process = pb.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("tshark did not finish within 120 s: " + command);
-        }
-        String stderr = Files.readString(err);
-        assertThat(process.exitValue()).as("tshark exit status; stderr: %s", stderr).isZero();
-        var rows = new ArrayList<List<String>>();
-        for (String line : Files.readAllLines(out)) {
-            rows.add(List.of(line.split("\t", -1)));
-        }
-        return rows;
+        return Tshark.fields(file, dir, List.of("tcp", "udp", "ip"), fields);
     }
 }

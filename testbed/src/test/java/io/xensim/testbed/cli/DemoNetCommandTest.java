@@ -2,15 +2,13 @@ package io.xensim.testbed.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xensim.testkit.HostTools;
+import io.xensim.testkit.Tshark;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +16,6 @@ import picocli.CommandLine;
 
 @Timeout(120)
 class DemoNetCommandTest {
-    private static final Path TSHARK = Path.of("/usr/bin/tshark");
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -105,7 +102,7 @@ class DemoNetCommandTest {
 
     @Test
     void tsharkReadsTheCaptureOfXenbr0AsArpPingAndUdp() throws Exception {
-        HostTools.require("tshark", TSHARK);
+        Tshark.require();
         Path file = dir.resolve("xenbr0.pcap");
         assertThat(xensim("demo", "--net", "--pcap", file.toString())).isZero();
         assertThat(out.toString()).contains("capture: 9 frames of xenbr0 written to " + file);
@@ -147,25 +144,6 @@ class DemoNetCommandTest {
 
     /** tshark's fields for each frame, tab-separated, checksum validation on, with a private HOME. */
     private List<List<String>> tshark(Path file, String... fields) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(TSHARK.toString(), "-n", "-r", file.toString(),
-                "-o", "udp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-T", "fields",
-                "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=|"));
-        command.addAll(List.of(fields));
-        Path tout = dir.resolve("tshark.out");
-        Path terr = dir.resolve("tshark.err");
-        var pb = new ProcessBuilder(command).redirectOutput(tout.toFile()).redirectError(terr.toFile());
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().put("XDG_CONFIG_HOME", dir.resolve(".config").toString());
-        var process = pb.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("tshark did not finish within 120 s: " + command);
-        }
-        assertThat(process.exitValue()).as("tshark exit status; stderr: %s", Files.readString(terr)).isZero();
-        List<List<String>> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(tout)) {
-            rows.add(List.of(line.split("\t", -1)));
-        }
-        return rows;
+        return Tshark.fields(file, dir, List.of("udp", "ip"), fields);
     }
 }
