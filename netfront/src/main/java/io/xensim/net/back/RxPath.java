@@ -49,13 +49,13 @@ public final class RxPath {
     private final VifFlags flags;
     private final ArrayDeque<Frame> waiting = new ArrayDeque<>();
     private final MemorySegment slot = Arena.ofAuto().allocate(NetifRxRequest.LENGTH, 8);
+    private final Staging staging;
     private final long stagingGfn;
-    private final GnttabCopy[] ops = new GnttabCopy[COPY_BATCH_SIZE];
+    private final GnttabCopy[] ops;
     private final int[] opResponse = new int[COPY_BATCH_SIZE];
     private int nops;
     private long waitingBytes;
     private boolean scheduled;
-    private boolean released;
 
     private long packets;
     private long bytes;
@@ -72,10 +72,9 @@ public final class RxPath {
         this.dom0 = dom0;
         this.otherend = otherend;
         this.flags = flags;
-        this.stagingGfn = Staging.allocate(dom0, COPY_BATCH_SIZE, "rx");
-        for (int i = 0; i < ops.length; i++) {
-            ops[i] = new GnttabCopy();
-        }
+        this.staging = Staging.allocate(dom0, COPY_BATCH_SIZE, "rx");
+        this.stagingGfn = staging.gfn();
+        this.ops = staging.ops();
     }
 
     /** Frames copied into the guest. */
@@ -116,10 +115,7 @@ public final class RxPath {
     }
 
     void release() {
-        if (!released) {
-            released = true;
-            dom0.memory().freeFrames(stagingGfn, COPY_BATCH_SIZE);
-        }
+        staging.release();
     }
 
     void purge() {

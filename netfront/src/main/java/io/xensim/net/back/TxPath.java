@@ -56,11 +56,11 @@ public final class TxPath {
     private final Domain dom0;
     private final int otherend;
     private final MemorySegment slot = Arena.ofAuto().allocate(NetifTxRequest.LENGTH, 8);
+    private final Staging staging;
     private final long stagingGfn;
-    private final GnttabCopy[] ops = new GnttabCopy[STAGING_PAGES];
+    private final GnttabCopy[] ops;
     private final List<Packet> batch = new ArrayList<>();
     private int pagesUsed;
-    private boolean released;
 
     private final TxPolicy policy;
     /** {@link TxPolicy.Mode#TIMER}: when the armed timer fires, and when it was armed; {@code NO_TIMER} if not. */
@@ -98,10 +98,9 @@ public final class TxPath {
         this.ring = ring;
         this.dom0 = dom0;
         this.otherend = otherend;
-        this.stagingGfn = Staging.allocate(dom0, STAGING_PAGES, "tx");
-        for (int i = 0; i < ops.length; i++) {
-            ops[i] = new GnttabCopy();
-        }
+        this.staging = Staging.allocate(dom0, STAGING_PAGES, "tx");
+        this.stagingGfn = staging.gfn();
+        this.ops = staging.ops();
     }
 
     /** Packets sent into the bridge. */
@@ -239,10 +238,7 @@ public final class TxPath {
 
     void release() {
         cancelTimer();
-        if (!released) {
-            released = true;
-            dom0.memory().freeFrames(stagingGfn, STAGING_PAGES);
-        }
+        staging.release();
     }
 
     /** {@code xenvif_tx_action} until the ring is empty, then {@code RING_FINAL_CHECK_FOR_REQUESTS}. */
