@@ -4,19 +4,22 @@ import io.xensim.net.frame.Frame;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A port whose device keeps what the bridge transmits to it, and refuses frames while {@code full}. */
-final class RecordingPort implements BridgePort {
+/**
+ * A port whose device keeps what the bridge transmits to it, and refuses frames while {@code full}: the guest behind
+ * a port in bridge and capture tests.
+ */
+public final class RecordingPort implements BridgePort {
     private final String name;
     private final PortOffloads offloads;
-    final List<Frame> received = new ArrayList<>();
+    public final List<Frame> received = new ArrayList<>();
     boolean full;
 
-    RecordingPort(String name, PortOffloads offloads) {
+    public RecordingPort(String name, PortOffloads offloads) {
         this.name = name;
         this.offloads = offloads;
     }
 
-    RecordingPort(String name) {
+    public RecordingPort(String name) {
         this(name, PortOffloads.NONE);
     }
 
@@ -39,7 +42,7 @@ final class RecordingPort implements BridgePort {
         return true;
     }
 
-    List<Frame> take() {
+    public List<Frame> take() {
         var out = List.copyOf(received);
         received.clear();
         return out;

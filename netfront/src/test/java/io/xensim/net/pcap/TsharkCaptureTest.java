@@ -3,8 +3,8 @@ package io.xensim.net.pcap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.net.bridge.Bridge;
-import io.xensim.net.bridge.BridgePort;
 import io.xensim.net.bridge.PortOffloads;
+import io.xensim.net.bridge.RecordingPort;
 import io.xensim.net.frame.Frame;
 import io.xensim.net.frame.FrameBuilder;
 import io.xensim.net.frame.IcmpHeader;
@@ -50,37 +50,9 @@ class TsharkCaptureTest {
 
     final ManualClock clock = new ManualClock();
     final Bridge bridge = new Bridge(Bridge.DEFAULT_NAME);
-    final Guest a = new Guest("vif1.0", PortOffloads.ALL);
-    final Guest b = new Guest("vif2.0", PortOffloads.NONE);
-    final Guest c = new Guest("vif3.0", PortOffloads.NONE);
-
-    /** The guest behind one port: keeps what the bridge hands it. */
-    static final class Guest implements BridgePort {
-        final String name;
-        final PortOffloads offloads;
-        final List<Frame> inbox = new ArrayList<>();
-
-        Guest(String name, PortOffloads offloads) {
-            this.name = name;
-            this.offloads = offloads;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public PortOffloads offloads() {
-            return offloads;
-        }
-
-        @Override
-        public boolean transmit(Frame frame) {
-            inbox.add(frame);
-            return true;
-        }
-    }
+    final RecordingPort a = new RecordingPort("vif1.0", PortOffloads.ALL);
+    final RecordingPort b = new RecordingPort("vif2.0", PortOffloads.NONE);
+    final RecordingPort c = new RecordingPort("vif3.0", PortOffloads.NONE);
 
     @BeforeEach
     void setUp() {
@@ -91,7 +63,7 @@ class TsharkCaptureTest {
         bridge.addPort(c);
     }
 
-    private void send(Guest from, Frame frame) {
+    private void send(RecordingPort from, Frame frame) {
         clock.advanceNanos(250_000);   // 250 µs of simulated time between frames
         bridge.receive(from, frame, clock.nanoTime());
     }
@@ -153,7 +125,7 @@ class TsharkCaptureTest {
             assertThat(capture.frames()).isEqualTo(11 + segments);
         }
         assertThat(segments).isEqualTo(46);
-        assertThat(c.inbox).hasSize(1).as("the bystander saw only the flooded ARP request");
+        assertThat(c.received).hasSize(1).as("the bystander saw only the flooded ARP request");
 
         var rows = tshark(vif2, "-e", "frame.number", "-e", "eth.src", "-e", "eth.dst", "-e", "_ws.col.Protocol",
                 "-e", "_ws.col.Info", "-e", "ip.checksum.status", "-e", "tcp.checksum.status", "-e",
