@@ -1,0 +1,443 @@
+package io.xensim.blk.image;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * A raw disk image file: what the {@code block} hotplug script attaches through a loop device for a {@code phy}
+ * disk of a file, and what blkback then reads and writes. Sector {@code n} of the disk is bytes {@code [512 n,
+ * 512 n + 512)} of the file; {@link #sectors()} is the file's size at open divided by 512, a trailing partial
+ * sector not exposed (as Linux's loop device sizes itself). I/O is {@link FileChannel} positional I/O through the
+ * page cache; {@link #flush()} is {@code force(true)} (data and metadata, {@code fsync}) and returns only after it;
+ * {@link #discard} punches a hole ({@code fallocate(PUNCH_HOLE | KEEP_SIZE)}), or writes zeros where the file
+ * system refuses ({@code EOPNOTSUPP}); a hole reads as zeros.
+ *
+ * <p>Besides the channel the image owns one descriptor opened with libc {@code open(O_CLOEXEC)}: the channel is
+ * opened through {@code /proc/self/fd/<it>}, so both are the same file whatever happens to the path, and it
+ * carries the {@link ImageLock} of a read-write open and the {@code fallocate} calls. If a thread's interrupt
+ * closes the channel ({@link FileChannel} is interruptible), the interrupted call fails and the channel is
+ * reopened through that descriptor for every other caller, whose call is retried: positional I/O is idempotent.
+ *
+ * <p><b>Threading:</b> all methods may be called concurrently from any thread (one per blkback ring).
+ *
+ * <p><b>Reference:</b> Linux 6.1 drivers/block/loop.c ({@code get_size}: size rounded down to sectors; {@code
+ * lo_fallocate} for discard; {@code lo_req_flush} = {@code vfs_fsync}); QEMU block/file-posix.c for the lock and
+ * for the zero-writing fallback of discard.
+ */
+/*
+ * Unaligned writes into sparse images (the seed's corruption case). A guest writes 512-byte sectors; the host
+ * file system allocates 4 KiB blocks. With O_DIRECT, a write that covers part of a block that is still a hole
+ * makes the file system zero the rest of that block on disk; two such writes racing on one block (AIO from two
+ * queues) can each zero the other's sectors, and ext4 and xfs lost data this way until they serialised unaligned
+ * direct I/O (ext4_unaligned_io, xfs_file_dio_write_unaligned). This class never opens O_DIRECT: a buffered
+ * pwrite copies into the page cache under the folio lock, the rest of a new page reads as zeros from the hole,
+ * and the file system allocates at writeback, so the kernel alone keeps disjoint sub-block writes apart. We do
+ * not rely on that alone: a write or discard holds the HostBlockLocks stripes of the host blocks it covers only
+ * partly, across all its syscalls. Two requests to disjoint sector ranges meet inside a block only if one covers
+ * that block partly, so every such pair is serialised whatever the layer below does (O_DIRECT, a FUSE or network
+ * file system that rewrites whole blocks). Writes from other processes are excluded by the image lock.
+ * Overlapping requests are the guest's own race, as on a real disk.
+ */
+public final class RawImage implements BlockImage {
+    /** How {@link #create} lays the file out. */
+    public enum Allocation {
+        /** Size set only ({@code ftruncate}): every sector starts as a hole. */
+        SPARSE,
+        /** Every block allocated up front ({@code fallocate(0)}, or zeros written where that is refused). */
+        PREALLOCATED
+    }
+
+    /** How {@link #open} opens the file; a read-write open takes the image's write lock. */
+    public enum OpenMode {
+        READ_WRITE,
+        READ_ONLY
+    }
+
+    private static final int DEFAULT_PHYSICAL_SECTOR = 4096;
+    private static final int ZERO_CHUNK = 1 << 20;
+    private static final long MAX_IO = 1L << 30;   // one ByteBuffer at a time
+
+    private final Path path;
+    private final int fd;
+    private final boolean writable;
+    private final long sectors;
+    private final int physicalSectorSize;
+    private final HostBlockLocks blockLocks;
+    private final ImageLock lock;
+    private volatile FileChannel channel;
+    private volatile boolean punchUnsupported;
+    private volatile boolean closed;
+
+    private RawImage(Path path, int fd, boolean writable, ImageLock lock) throws IOException {
+        this.path = path;
+        this.fd = fd;
+        this.writable = writable;
+        this.lock = lock;
+        this.channel = openChannel();
+        this.sectors = channel.size() / SECTOR_SIZE;
+        this.physicalSectorSize = hostBlockSize(path);
+        this.blockLocks = new HostBlockLocks(physicalSectorSize);
+    }
+
+    /**
+     * Creates a new image file of {@code sectors} sectors and opens it read-write (locked).
+     *
+     * @throws FileAlreadyExistsException if {@code path} exists: an image is never overwritten in place
+     */
+    public static RawImage create(Path path, long sectors, Allocation allocation) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(allocation, "allocation");
+        if (sectors < 0 || sectors > Long.MAX_VALUE / SECTOR_SIZE) {
+            throw new IllegalArgumentException("sectors: " + sectors + " (expected: 0 <= sectors < 2^54)");
+        }
+        int fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0644);
+        if (fd < 0) {
+            throw openFailure(path, -fd);
+        }
+        ImageLock lock;
+        try {
+            lock = ImageLock.acquire(path, fd);
+        } catch (IOException | RuntimeException e) {
+            Libc.close(fd);   // someone opened our new file before we locked it: theirs now, leave it be
+            throw e;
+        }
+        RawImage image;
+        try {
+            check(Libc.ftruncate(fd, sectors * SECTOR_SIZE), "ftruncate", path);
+            image = new RawImage(path, fd, true, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            Libc.close(fd);
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        if (allocation == Allocation.PREALLOCATED) {
+            try {
+                image.preallocate(sectors * SECTOR_SIZE);
+            } catch (IOException | RuntimeException e) {
+                image.close();   // releases the lock and the descriptor
+                Files.deleteIfExists(path);
+                throw e;
+            }
+        }
+        return image;
+    }
+
+    /**
+     * Opens an existing image.
+     *
+     * @throws ImageLockedException for {@link OpenMode#READ_WRITE} while another open image holds its write lock
+     */
+    public static RawImage open(Path path, OpenMode mode) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(mode, "mode");
+        boolean rw = mode == OpenMode.READ_WRITE;
+        int fd = Libc.open(path.toString(), (rw ? Libc.O_RDWR : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw openFailure(path, -fd);
+        }
+        ImageLock lock = null;
+        try {
+            if (!Files.isRegularFile(Path.of("/proc/self/fd/" + fd))) {
+                throw new IOException(path + ": not a regular file");
+            }
+            lock = rw ? ImageLock.acquire(path, fd) : null;
+            return new RawImage(path, fd, rw, lock);
+        } catch (IOException | RuntimeException e) {
+            if (lock != null) {
+                lock.release();
+            }
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    private FileChannel openChannel() throws IOException {
+        Path self = Path.of("/proc/self/fd/" + fd);
+        return writable ? FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(self, StandardOpenOption.READ);
+    }
+
+    /** The file system's block size ({@code statvfs f_bsize}) when it is a sane power of two, else 4096. */
+    private static int hostBlockSize(Path path) {
+        try {
+            long size = Files.getFileStore(path).getBlockSize();
+            if (size >= SECTOR_SIZE && size <= 65536 && Long.bitCount(size) == 1) {
+                return (int) size;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // fall back to the common 4 KiB
+        }
+        return DEFAULT_PHYSICAL_SECTOR;
+    }
+
+    private void preallocate(long length) throws IOException {
+        if (length == 0) {
+            return;
+        }
+        int rc = Libc.fallocate(fd, 0, 0, length);
+        if (rc == -Libc.EOPNOTSUPP || rc == -Libc.ENOSYS) {
+            writeZeros(0, length);
+            return;
+        }
+        check(rc, "fallocate", path);
+    }
+
+    /** The path the image was opened by. */
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public String name() {
+        return path.toString();
+    }
+
+    @Override
+    public long sectors() {
+        return sectors;
+    }
+
+    /** The host file system's block size (4096 on ext4/xfs): the granularity sub-block writes are serialised at. */
+    @Override
+    public int physicalSectorSize() {
+        return physicalSectorSize;
+    }
+
+    @Override
+    public boolean writable() {
+        return writable;
+    }
+
+    /** True for a writable image until the file system has refused a hole punch (then discard only zeroes). */
+    @Override
+    public boolean discardable() {
+        return writable && !punchUnsupported;
+    }
+
+    @Override
+    public void read(long offset, MemorySegment dst) throws IOException {
+        BlockImage.checkRange(this, offset, dst.byteSize());
+        for (long done = 0; done < dst.byteSize(); done += MAX_IO) {
+            long n = Math.min(MAX_IO, dst.byteSize() - done);
+            MemorySegment part = dst.asSlice(done, n);
+            ByteBuffer direct = viewOf(part);
+            if (direct != null) {
+                readFully(direct, offset + done);
+            } else {
+                byte[] copy = new byte[(int) n];
+                readFully(ByteBuffer.wrap(copy), offset + done);
+                MemorySegment.copy(MemorySegment.ofArray(copy), 0, part, 0, n);
+            }
+        }
+    }
+
+    @Override
+    public void write(long offset, MemorySegment src) throws IOException {
+        requireWritable();
+        BlockImage.checkRange(this, offset, src.byteSize());
+        try (HostBlockLocks.Held held = blockLocks.lockEdges(offset, src.byteSize())) {
+            for (long done = 0; done < src.byteSize(); done += MAX_IO) {
+                long n = Math.min(MAX_IO, src.byteSize() - done);
+                writeFully(bufferOf(src.asSlice(done, n)), offset + done);
+            }
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        requireWritable();
+        while (true) {
+            FileChannel ch = channel();
+            try {
+                ch.force(true);
+                return;
+            } catch (ClosedChannelException e) {
+                recover(ch, e);
+            }
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        requireWritable();
+        BlockImage.checkRange(this, offset, length);
+        if (length == 0) {
+            return;
+        }
+        try (HostBlockLocks.Held held = blockLocks.lockEdges(offset, length)) {
+            if (!punchUnsupported) {
+                int rc = Libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length);
+                if (rc == 0) {
+                    return;
+                }
+                if (rc != -Libc.EOPNOTSUPP && rc != -Libc.ENOSYS) {
+                    check(rc, "fallocate(PUNCH_HOLE)", path);
+                }
+                punchUnsupported = true;   // QEMU's handle_aiocb_discard: remember and stop trying
+            }
+            writeZeros(offset, length);
+        }
+    }
+
+    /** Writes zeros over {@code [offset, offset + length)}; the caller holds the edge stripes if it needs them. */
+    private void writeZeros(long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, length));
+        for (long done = 0; done < length; ) {
+            int n = (int) Math.min(zeros.capacity(), length - done);
+            writeFully(zeros.clear().limit(n), offset + done);
+            done += n;
+        }
+    }
+
+    /** A buffer over {@code part} itself, or null for a heap segment over a non-byte array. */
+    private static ByteBuffer viewOf(MemorySegment part) {
+        try {
+            return part.asByteBuffer();
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** A buffer with {@code part}'s bytes: a view where the segment allows it, else a heap copy. */
+    private static ByteBuffer bufferOf(MemorySegment part) {
+        ByteBuffer view = viewOf(part);
+        if (view != null) {
+            return view;
+        }
+        byte[] copy = new byte[(int) part.byteSize()];
+        MemorySegment.copy(part, 0, MemorySegment.ofArray(copy), 0, copy.length);
+        return ByteBuffer.wrap(copy);
+    }
+
+    /** pread until {@code buffer} is full: a short read is continued; end of file means the file shrank. */
+    private void readFully(ByteBuffer buffer, long position) throws IOException {
+        int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            FileChannel ch = channel();
+            int before = buffer.position();
+            try {
+                int n = ch.read(buffer, position + (before - start));
+                if (n < 0) {
+                    throw new IOException(path + ": end of file at byte " + (position + before - start)
+                            + " inside an image of " + sectors + " sectors (was it truncated?)");
+                }
+            } catch (ClosedChannelException e) {
+                buffer.position(before);
+                recover(ch, e);
+            }
+        }
+    }
+
+    /** pwrite until {@code buffer} is drained: a short write is continued from where it stopped. */
+    private void writeFully(ByteBuffer buffer, long position) throws IOException {
+        int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            FileChannel ch = channel();
+            int before = buffer.position();
+            try {
+                ch.write(buffer, position + (before - start));
+            } catch (ClosedChannelException e) {
+                buffer.position(before);
+                recover(ch, e);
+            }
+        }
+    }
+
+    private FileChannel channel() throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        return channel;
+    }
+
+    /**
+     * After {@code failed} was closed under us: the interrupted thread's call fails (its interrupt was the
+     * request to stop); every other caller gets the channel reopened through our descriptor and retries.
+     */
+    private void recover(FileChannel failed, ClosedChannelException e) throws IOException {
+        synchronized (this) {
+            if (closed) {
+                throw e;
+            }
+            if (channel == failed) {
+                channel = openChannel();
+            }
+        }
+        if (e instanceof ClosedByInterruptException) {
+            throw e;
+        }
+    }
+
+    private void requireWritable() {
+        if (!writable) {
+            throw new IllegalStateException(path + " is read-only");
+        }
+    }
+
+    private static void check(int rc, String call, Path path) throws IOException {
+        if (rc < 0) {
+            throw new IOException(call + " on " + path + ": " + Libc.strerror(-rc));
+        }
+    }
+
+    private static IOException openFailure(Path path, int errno) {
+        return switch (errno) {
+            case 2 -> new NoSuchFileException(path.toString());
+            case 17 -> new FileAlreadyExistsException(path.toString());
+            default -> new IOException("open " + path + ": " + Libc.strerror(errno));
+        };
+    }
+
+    /** Closes the channel, releases the write lock and closes the descriptor. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        IOException failure = null;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            failure = e;
+        }
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+        } catch (IOException e) {
+            failure = failure == null ? e : addSuppressed(failure, e);
+        }
+        int rc = Libc.close(fd);
+        if (rc < 0 && failure == null) {
+            failure = new IOException("close " + path + ": " + Libc.strerror(-rc));
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static IOException addSuppressed(IOException first, IOException next) {
+        first.addSuppressed(next);
+        return first;
+    }
+
+    @Override
+    public String toString() {
+        return "RawImage[" + path + ", " + sectors + " sectors, " + (writable ? "rw" : "ro") + "]";
+    }
+
+}
