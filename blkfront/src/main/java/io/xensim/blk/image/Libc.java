@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -78,7 +77,6 @@ final class Libc {
 
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .or(() -> SymbolLookup.loaderLookup().find(name))
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol " + name));
         return LINKER.downcallHandle(symbol, descriptor, options);
     }

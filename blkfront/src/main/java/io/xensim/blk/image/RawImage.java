@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A raw disk image file: what the {@code block} hotplug script attaches through a loop device for a {@code phy}
@@ -31,8 +32,8 @@ import java.util.Objects;
  * <p><b>Threading:</b> all methods may be called concurrently from any thread (one per blkback ring).
  *
  * <p><b>Reference:</b> Linux 6.1 drivers/block/loop.c ({@code get_size}: size rounded down to sectors; {@code
- * lo_fallocate} for discard; {@code lo_req_flush} = {@code vfs_fsync}); QEMU block/file-posix.c for the lock and
- * for the zero-writing fallback of discard.
+ * lo_fallocate} for discard; {@code lo_req_flush} = {@code vfs_fsync}); QEMU block/file-posix.c for the lock. The
+ * zero-writing fallback is ours: {@link BlockImage#discard} promises zeros, where Linux's discard is advisory.
  */
 /*
  * Unaligned writes into sparse images (the seed's corruption case). A guest writes 512-byte sectors; the host
@@ -74,6 +75,8 @@ public final class RawImage implements BlockImage {
     private final int physicalSectorSize;
     private final HostBlockLocks blockLocks;
     private final ImageLock lock;
+    /** Read-held by a call that uses {@link #fd}, write-held to close it: a closed number may be reused at once. */
+    private final ReentrantReadWriteLock fdInUse = new ReentrantReadWriteLock();
     private volatile FileChannel channel;
     private volatile boolean punchUnsupported;
     private volatile boolean closed;
@@ -277,17 +280,34 @@ public final class RawImage implements BlockImage {
         }
         try (HostBlockLocks.Held held = blockLocks.lockEdges(offset, length)) {
             if (!punchUnsupported) {
-                int rc = Libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length);
+                int rc = punchHole(offset, length);
                 if (rc == 0) {
                     return;
                 }
                 if (rc != -Libc.EOPNOTSUPP && rc != -Libc.ENOSYS) {
                     check(rc, "fallocate(PUNCH_HOLE)", path);
                 }
-                punchUnsupported = true;   // QEMU's handle_aiocb_discard: remember and stop trying
+                punchUnsupported = true;   // remember, as QEMU's file-posix.c stops discarding after ENOTSUP
             }
             writeZeros(offset, length);
         }
+    }
+
+    private int punchHole(long offset, long length) throws ClosedChannelException {
+        fdInUse.readLock().lock();
+        try {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            return Libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length);
+        } finally {
+            fdInUse.readLock().unlock();
+        }
+    }
+
+    /** For tests: behave from now on as on a file system that refuses to punch holes. */
+    void simulatePunchHoleUnsupported() {
+        punchUnsupported = true;
     }
 
     /** Writes zeros over {@code [offset, offset + length)}; the caller holds the edge stripes if it needs them. */
@@ -414,16 +434,19 @@ public final class RawImage implements BlockImage {
         } catch (IOException e) {
             failure = e;
         }
+        fdInUse.writeLock().lock();
         try {
             if (lock != null) {
                 lock.release();
             }
         } catch (IOException e) {
             failure = failure == null ? e : addSuppressed(failure, e);
-        }
-        int rc = Libc.close(fd);
-        if (rc < 0 && failure == null) {
-            failure = new IOException("close " + path + ": " + Libc.strerror(-rc));
+        } finally {
+            int rc = Libc.close(fd);
+            fdInUse.writeLock().unlock();
+            if (rc < 0 && failure == null) {
+                failure = new IOException("close " + path + ": " + Libc.strerror(-rc));
+            }
         }
         if (failure != null) {
             throw failure;

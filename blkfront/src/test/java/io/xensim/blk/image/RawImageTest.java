@@ -99,6 +99,23 @@ class RawImageTest {
     }
 
     @Test
+    void whereHolesCannotBePunchedDiscardWritesZerosAndIsNoLongerOffered() throws Exception {
+        Path file = dir.resolve("nopunch.img");
+        try (RawImage image = RawImage.create(file, 64, Allocation.SPARSE)) {
+            image.write(0, ImageFiles.pattern(arena, 0, 64, 4));
+            image.simulatePunchHoleUnsupported();
+            image.discard(5 * SECTOR_SIZE, 20 * SECTOR_SIZE);
+            assertThat(image.discardable()).isFalse();
+            MemorySegment back = arena.allocate(64 * SECTOR_SIZE);
+            image.read(0, back);
+            byte[] expected = ImageFiles.bytes(ImageFiles.pattern(arena, 0, 64, 4));
+            java.util.Arrays.fill(expected, 5 * SECTOR_SIZE, 25 * SECTOR_SIZE, (byte) 0);
+            assertThat(ImageFiles.bytes(back)).isEqualTo(expected);
+            assertThat(ImageFiles.allocatedBytes(file)).isGreaterThanOrEqualTo(64 * SECTOR_SIZE);   // zeros, not holes
+        }
+    }
+
+    @Test
     void discardOfSectorsInsideOneHostBlockZeroesOnlyThose() throws Exception {
         Path file = dir.resolve("partial.img");
         try (RawImage image = RawImage.create(file, 64, Allocation.PREALLOCATED)) {
