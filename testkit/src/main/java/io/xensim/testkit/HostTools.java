@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Assumptions;
  * The one place a test says that it needs something from the host: a Debian package that {@code .ci/run}
  * installs (gcc and libxen-dev for the ABI probe, xenstore-utils and python3-pyxs for the real xenstore clients,
  * tshark, qemu-utils for QEMU's image locking). Call it first; if the package is missing the test skips, naming
- * the package and what is missing, and {@code ./run-tests} lists it. Under {@code CI=true} a missing package fails the test instead: CI installs every
- * one of them, so a skip there would only hide a broken install.
+ * the package and what is missing, and {@code ./run-tests} lists it. Under {@code CI=true} a missing package fails
+ * the test instead: CI installs every one of them, so a skip there would only hide a broken install.
  *
  * <p>Not a Xen concept: these are the real Xen tools and headers the simulator is checked against.
  *
