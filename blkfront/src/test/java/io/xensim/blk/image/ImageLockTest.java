@@ -47,6 +47,19 @@ class ImageLockTest {
     }
 
     @Test
+    void theLockBelongsToTheFileNotThePath() throws Exception {
+        Path link = dir.resolve("alias.img");
+        Files.createLink(link, image);
+        try (RawImage writer = RawImage.open(image, OpenMode.READ_WRITE)) {
+            ImageLockedException refused = catchThrowableOfType(ImageLockedException.class,
+                    () -> RawImage.open(link, OpenMode.READ_WRITE));
+            assertThat(refused.image()).isEqualTo(link);
+            assertThat(refused.heldByThisProcess()).isTrue();
+            assertThat(refused).hasMessageContaining("[" + link + "]");
+        }
+    }
+
+    @Test
     void theImageCreatorHoldsTheLockFromTheStart() throws Exception {
         Path fresh = dir.resolve("fresh.img");
         try (RawImage creator = RawImage.create(fresh, 8, Allocation.PREALLOCATED)) {
