@@ -87,7 +87,12 @@ public final class RawImage implements BlockImage {
         this.writable = writable;
         this.lock = lock;
         this.channel = openChannel();
-        this.sectors = channel.size() / SECTOR_SIZE;
+        try {
+            this.sectors = channel.size() / SECTOR_SIZE;
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
         this.physicalSectorSize = hostBlockSize(path);
         this.blockLocks = new HostBlockLocks(physicalSectorSize);
     }
