@@ -215,6 +215,54 @@ class RawImageTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void interruptsOfOneThreadNeverFailAnotherThreadsCalls() throws Exception {
+        int workers = 3, writesEach = 200;
+        try (RawImage image = RawImage.create(dir.resolve("intr-many.img"), workers * writesEach + 64, Allocation.SPARSE)) {
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(workers + 1);
+            try {
+                var start = new java.util.concurrent.CountDownLatch(1);
+                var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+                for (int w = 0; w < workers; w++) {
+                    int first = w * writesEach;
+                    futures.add(pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < writesEach; i++) {
+                            image.write((long) (first + i) * SECTOR_SIZE, ImageFiles.pattern(arena, first + i, 1, 11));
+                        }
+                        return writesEach;
+                    }));
+                }
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    int refused = 0;
+                    for (int i = 0; i < 50; i++) {
+                        Thread.currentThread().interrupt();
+                        try {
+                            image.write((long) (workers * writesEach + i % 64) * SECTOR_SIZE, ImageFiles.pattern(arena, 0, 1, 12));
+                        } catch (ClosedByInterruptException e) {
+                            refused++;
+                        } finally {
+                            Thread.interrupted();
+                        }
+                    }
+                    return refused;
+                }));
+                start.countDown();
+                for (int w = 0; w < workers; w++) {
+                    assertThat(futures.get(w).get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(writesEach);
+                }
+                assertThat(futures.get(workers).get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(50);
+            } finally {
+                pool.shutdownNow();
+            }
+            MemorySegment back = arena.allocate((long) workers * writesEach * SECTOR_SIZE);
+            image.read(0, back);
+            assertThat(ImageFiles.bytes(back)).isEqualTo(ImageFiles.bytes(ImageFiles.pattern(arena, 0, workers * writesEach, 11)));
+        }
+    }
+
+    @Test
     void physicalSectorSizeIsTheHostBlockSize() throws Exception {
         try (RawImage image = RawImage.create(dir.resolve("p.img"), 8, Allocation.SPARSE)) {
             assertThat(image.sectorSize()).isEqualTo(SECTOR_SIZE);
