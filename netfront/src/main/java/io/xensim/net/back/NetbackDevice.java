@@ -138,6 +138,11 @@ public final class NetbackDevice extends BackendDevice {
         }
         queues.clear();
         vif.disconnect();
+        if (device.isRemoved()) {
+            // netback_remove -> xenvif_free -> unregister_netdev: a vif whose backend directory is gone (a driver
+            // domain restart, removeBackend) leaves its bridge, whether or not a hotplug offline step runs.
+            vif.detach();
+        }
     }
 
     /** {@code xenvif_fatal_tx_err}: the frontend broke the protocol; the vif is disabled for good. */
