@@ -33,6 +33,8 @@ public final class Vif implements BridgePort {
     private boolean disabled;
     private String disabledReason;
     private long txDroppedNoCarrier;
+    private long txDropped;
+    private long qdiscDropped;
 
     Vif(int frontendDomid, int devid) {
         this.frontendDomid = frontendDomid;
@@ -98,6 +100,27 @@ public final class Vif implements BridgePort {
         return txDroppedNoCarrier;
     }
 
+    /**
+     * {@code dev->stats.tx_dropped}: frames {@code xenvif_start_xmit} dropped because the guest's rx queue was
+     * full (see {@link NetdevTxQueue}), over the life of this vif.
+     */
+    public long txDropped() {
+        return txDropped;
+    }
+
+    /** Frames the vif's qdiscs dropped: past {@code txqueuelen} while a queue was stopped, or held at a disconnect. */
+    public long qdiscDropped() {
+        return qdiscDropped;
+    }
+
+    void countTxDropped() {
+        txDropped++;
+    }
+
+    void countQdiscDropped(int frames) {
+        qdiscDropped += frames;
+    }
+
     public List<NetbackQueue> queues() {
         return queues;
     }
@@ -130,8 +153,8 @@ public final class Vif implements BridgePort {
     }
 
     /**
-     * {@code xenvif_start_xmit}: the frame goes to the rx path of the queue {@link #selectQueue} picks, or is
-     * dropped if the carrier is off.
+     * {@code dev_queue_xmit}: the frame goes to the netdev queue {@link #selectQueue} picks (its qdisc, then
+     * {@code xenvif_start_xmit} into that queue's rx path), or is dropped if the carrier is off.
      */
     @Override
     public boolean transmit(Frame frame) {
@@ -140,7 +163,7 @@ public final class Vif implements BridgePort {
             txDroppedNoCarrier++;
             return false;
         }
-        return queues.get(selectQueue(frame)).rx().enqueue(frame);
+        return queues.get(selectQueue(frame)).netdev().xmit(frame);
     }
 
     /**
