@@ -11,6 +11,7 @@ import io.xensim.net.frame.Frame;
 import io.xensim.net.front.NetfrontConfig;
 import io.xensim.net.front.NetfrontDevice;
 import io.xensim.net.front.NetfrontDrivers;
+import io.xensim.net.guest.GuestNetInterface.LinkState;
 import io.xensim.net.guest.GuestNetInterface.SendResult;
 import io.xensim.xenbus.DomainConfig;
 import io.xensim.xenbus.Hypervisor;
@@ -112,6 +113,7 @@ class NetPairThreadedTest {
             var g1 = guest(toolstack, 1);
             guest(toolstack, 2);
             assertThat(connected.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(awaitOn(g1, () -> front(g1).linkState() == LinkState.UP)).isTrue();
             TxPath tx = on(toolstack.dom0(), () ->
                     Netback.device(toolstack, 1, 0).orElseThrow().vif().queues().getFirst().tx());
             // The connect-time kicks open a window and flush it; let that settle before the packet.
@@ -144,6 +146,9 @@ class NetPairThreadedTest {
             var g1 = guest(toolstack, 1);
             var g2 = guest(toolstack, 2);
             assertThat(connected.await(30, TimeUnit.SECONDS)).as("both vifs Connected, both ends").isTrue();
+            // netfront is Connected before netback; its link comes up once it has seen netback's Connected.
+            assertThat(awaitOn(g1, () -> front(g1).linkState() == LinkState.UP)).isTrue();
+            assertThat(awaitOn(g2, () -> front(g2).linkState() == LinkState.UP)).isTrue();
 
             var received = new ConcurrentLinkedQueue<Frame>();
             var latch = new AtomicReference<CountDownLatch>(new CountDownLatch(0));
@@ -155,7 +160,7 @@ class NetPairThreadedTest {
                 return null;
             });
             // The connect-time kicks may open a window: let it close before the first burst.
-            assertThat(awaitOn(toolstack, () -> !tx(toolstack).timerArmed())).isTrue();
+            assertThat(awaitOn(toolstack.dom0(), () -> !tx(toolstack).timerArmed())).isTrue();
 
             List<Frame> sent = new ArrayList<>();
             List<Burst> bursts = new ArrayList<>();
@@ -194,11 +199,11 @@ class NetPairThreadedTest {
                 tx.timerArmed());
     }
 
-    /** Polls {@code condition} on dom0's executor until it holds, for at most 30 s. */
-    private static boolean awaitOn(Toolstack toolstack, BooleanSupplier condition) throws Exception {
+    /** Polls {@code condition} on {@code d}'s executor until it holds, for at most 30 s. */
+    private static boolean awaitOn(ManagedDomain d, BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() - deadline < 0) {
-            if (on(toolstack.dom0(), condition::getAsBoolean)) {
+            if (on(d, condition::getAsBoolean)) {
                 return true;
             }
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200)); // a poll, bounded by the deadline
