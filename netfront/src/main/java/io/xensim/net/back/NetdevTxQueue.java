@@ -72,8 +72,15 @@ public final class NetdevTxQueue {
         return startXmit(frame);
     }
 
-    /** {@code xenvif_start_xmit}: a frame the rx queue refuses for being full stops the queue and is dropped. */
+    /**
+     * {@code xenvif_start_xmit}: a multicast frame the vif's filter refuses is dropped; a frame the rx queue refuses
+     * for being full stops the queue and is dropped.
+     */
     private boolean startXmit(Frame frame) {
+        if (vif.mcast().filters(frame)) {
+            vif.countTxDropped(); // a group the frontend did not add (feature-multicast-control)
+            return false;
+        }
         return switch (rx.queueTail(frame)) {
             case QUEUED -> true;
             case FULL -> {

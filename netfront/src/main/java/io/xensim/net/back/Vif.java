@@ -34,6 +34,7 @@ public final class Vif implements BridgePort {
     private String disabledReason;
     private long txDroppedNoCarrier;
     private long txDropped;
+    private final VifMcastFilter mcast = new VifMcastFilter();
     private long qdiscDropped;
 
     Vif(int frontendDomid, int devid) {
@@ -102,7 +103,8 @@ public final class Vif implements BridgePort {
 
     /**
      * {@code dev->stats.tx_dropped}: frames {@code xenvif_start_xmit} dropped because the guest's rx queue was
-     * full (see {@link NetdevTxQueue}), over the life of this vif.
+     * full (see {@link NetdevTxQueue}) or the multicast filter refused them ({@link #mcast}), over the life of
+     * this vif.
      */
     public long txDropped() {
         return txDropped;
@@ -111,6 +113,11 @@ public final class Vif implements BridgePort {
     /** Frames the vif's qdiscs dropped: past {@code txqueuelen} while a queue was stopped, or held at a disconnect. */
     public long qdiscDropped() {
         return qdiscDropped;
+    }
+
+    /** The multicast filter the frontend controls ({@code feature-multicast-control}). */
+    public VifMcastFilter mcast() {
+        return mcast;
     }
 
     void countTxDropped() {
@@ -137,6 +144,9 @@ public final class Vif implements BridgePort {
     void disconnect() {
         carrier = false;
         queues = List.of();
+        // xenvif_disconnect_data -> xenvif_mcast_addr_list_free; the watch that set multicast_control is gone too.
+        mcast.clear();
+        mcast.setEnabled(false);
     }
 
     /** {@code xenvif_fatal_tx_err}, then {@code xenvif_carrier_off}: for good. */
