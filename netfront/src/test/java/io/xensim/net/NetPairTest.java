@@ -108,6 +108,8 @@ class NetPairTest {
                     be + "/feature-ipv6-csum-offload = \"1\" (n0,r1)",
                     be + "/feature-rx-copy = \"1\" (n0,r1)",
                     be + "/feature-rx-flip = \"0\" (n0,r1)",
+                    be + "/feature-multicast-control = \"1\" (n0,r1)",
+                    be + "/feature-dynamic-multicast-control = \"1\" (n0,r1)",
                     be + "/feature-split-event-channels = \"1\" (n0,r1)",
                     be + "/multi-queue-max-queues = \"4\" (n0,r1)");
         }

@@ -4,7 +4,11 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one executor on which a domain's upcalls run: event-channel notifications, xenstore watch firings, and
@@ -15,14 +19,25 @@ import java.util.function.Consumer;
  * the mode's thread(s). Tasks of one domain never run concurrently with each other, in any mode.
  * {@link #inExecutor()} tells a driver whether it is on its own domain's executor (Netty's
  * {@code inEventLoop()}), for assertions.
+ *
+ * <p>Destruction ({@link #shutdown}, from {@link Hypervisor#destroyDomain}): tasks not yet started are dropped, and
+ * a task already running on the domain's thread is waited for (at most {@link #QUIESCE_TIMEOUT_MS} ms), so that
+ * the domain's memory, grants and ports are never released under a task still using them. The wait is skipped
+ * when the domain destroys itself from one of its own tasks.
  */
 public final class DomainExecutor implements Executor {
     private static final ThreadLocal<DomainExecutor> CURRENT = new ThreadLocal<>();
+    private static final Logger LOG = LoggerFactory.getLogger(DomainExecutor.class);
+
+    /** How long {@link #shutdown} waits for a running task before giving up (and logging it). */
+    static final long QUIESCE_TIMEOUT_MS = 5_000;
 
     private final String name;
     private final ExecutorService threads; // null in INVOKER mode
     private final Consumer<Throwable> onUncaught;
     private final ArrayDeque<Runnable> queue = new ArrayDeque<>(); // INVOKER mode only; guarded by itself
+    /** Held while one of this domain's tasks runs; {@link #shutdown} takes it to wait for that task to end. */
+    private final ReentrantLock running = new ReentrantLock();
     private volatile boolean shutdown;
 
     DomainExecutor(String name, ExecutorService threads, Consumer<Throwable> onUncaught) {
@@ -79,6 +94,21 @@ public final class DomainExecutor implements Executor {
         synchronized (queue) {
             queue.clear();
         }
+        if (running.isHeldByCurrentThread()) {
+            return; // destroyed from its own task: the rest of that task runs against a dying domain
+        }
+        // The flag is set before the lock is taken, and runTask checks it again once it holds the lock: either the
+        // running task finishes before this returns, or a task about to start sees the flag and is dropped.
+        try {
+            if (running.tryLock(QUIESCE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                running.unlock();
+            } else {
+                LOG.warn("{}: a task still runs {} ms after the domain was destroyed; releasing it anyway", name,
+                        QUIESCE_TIMEOUT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void runTask(Runnable task) {
@@ -87,18 +117,26 @@ public final class DomainExecutor implements Executor {
             // no upcall (a deferred grant revocation, an event) runs against a dead domain's released memory.
             return;
         }
-        DomainExecutor previous = CURRENT.get();
-        CURRENT.set(this);
+        running.lock();
         try {
-            task.run();
-        } catch (RuntimeException | AssertionError e) {
-            onUncaught.accept(e);
-        } finally {
-            if (previous == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(previous);
+            if (shutdown) {
+                return; // destroyed between the check above and the lock: dropped as well
             }
+            DomainExecutor previous = CURRENT.get();
+            CURRENT.set(this);
+            try {
+                task.run();
+            } catch (RuntimeException | AssertionError e) {
+                onUncaught.accept(e);
+            } finally {
+                if (previous == null) {
+                    CURRENT.remove();
+                } else {
+                    CURRENT.set(previous);
+                }
+            }
+        } finally {
+            running.unlock();
         }
     }
 

@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * turns the vif's carrier on, and switches to Connected only once its own {@code hotplug-status} reads exactly
  * {@code connected} (the vif-bridge script has attached the vif to its bridge).
  *
+ * <p>Multicast control: the probe offers {@code feature-multicast-control} and
+ * {@code feature-dynamic-multicast-control}; while connected the frontend's {@code request-multicast-control} is
+ * watched and switches the vif's {@link VifMcastFilter} on and off.
+ *
  * <p>Closing, the toolstack's unplug ({@code online} = 0, Closing) and a frontend that returns to Initialising
  * (a fresh InitWait) are the {@link BackendDevice} handshake. The {@link Vif} lives as long as this device: a
  * fatal frontend error disables it across reconnects, until the toolstack re-creates the backend directory.
@@ -33,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading:</b> everything runs on the backend domain's executor.
  *
  * <p><b>Reference:</b> Linux 6.1 drivers/net/xen-netback/xenbus.c ({@code netback_probe}, {@code connect},
- * {@code connect_data_rings}, {@code read_xenbus_vif_flags}, {@code hotplug_status_changed}).
+ * {@code connect_data_rings}, {@code read_xenbus_vif_flags}, {@code hotplug_status_changed},
+ * {@code xen_register_mcast_ctrl_watch}).
  */
 public final class NetbackDevice extends BackendDevice {
     private static final Logger log = LoggerFactory.getLogger(NetbackDevice.class);
@@ -55,7 +60,7 @@ public final class NetbackDevice extends BackendDevice {
         return vif;
     }
 
-    /** {@code netback_probe}: the keys and their order as Linux writes them (no multicast or control ring here). */
+    /** {@code netback_probe}: the keys and their order as Linux writes them (no control ring here). */
     @Override
     protected Map<String, String> features() {
         Map<String, String> keys = new LinkedHashMap<>();
@@ -66,6 +71,8 @@ public final class NetbackDevice extends BackendDevice {
         keys.put(NetFeatures.FEATURE_IPV6_CSUM_OFFLOAD, bit(offer.ipv6CsumOffload()));
         keys.put(NetFeatures.FEATURE_RX_COPY, "1");
         keys.put(NetFeatures.FEATURE_RX_FLIP, "0");
+        keys.put(NetFeatures.FEATURE_MULTICAST_CONTROL, "1");
+        keys.put(NetFeatures.FEATURE_DYNAMIC_MULTICAST_CONTROL, "1");
         keys.put(NetFeatures.FEATURE_SPLIT_EVENT_CHANNELS, bit(offer.splitEventChannels()));
         keys.put(NetFeatures.MULTI_QUEUE_MAX_QUEUES, Integer.toString(config.maxQueues()));
         return keys;
@@ -82,6 +89,7 @@ public final class NetbackDevice extends BackendDevice {
 
     @Override
     protected CompletableFuture<Map<String, String>> connect(XenstoreReader frontend) {
+        watchMulticastControl(frontend);
         return NetfrontQueues.read(frontend, config.maxQueues())
                 .thenCombine(VifFlags.read(frontend), (fq, flags) -> {
                     // connect_data_rings() per queue: map both rings, then bind the channel(s).
@@ -114,6 +122,20 @@ public final class NetbackDevice extends BackendDevice {
                 .thenCompose(flags -> awaitHotplugStatus());
     }
 
+    /**
+     * {@code xen_register_mcast_ctrl_watch}: the frontend's {@code request-multicast-control}, read when the watch
+     * is set and whenever it changes ({@code xen_mcast_ctrl_changed}); released with the connection.
+     */
+    private void watchMulticastControl(XenstoreReader frontend) {
+        String path = frontend.path(NetFeatures.REQUEST_MULTICAST_CONTROL);
+        device.watch(path, (p, t) -> frontend.readFeature(NetFeatures.REQUEST_MULTICAST_CONTROL)
+                .thenAccept(on -> {
+                    if (phase().hasTransport()) { // a read still in flight after a disconnect is ignored
+                        vif.mcast().setEnabled(on);
+                    }
+                }));
+    }
+
     /** {@code hotplug_status_changed}: Connected waits until the script has written exactly "connected". */
     private CompletableFuture<Map<String, String>> awaitHotplugStatus() {
         var done = new CompletableFuture<Map<String, String>>();
@@ -138,6 +160,11 @@ public final class NetbackDevice extends BackendDevice {
         }
         queues.clear();
         vif.disconnect();
+        if (device.isRemoved()) {
+            // netback_remove -> xenvif_free -> unregister_netdev: a vif whose backend directory is gone (a driver
+            // domain restart, removeBackend) leaves its bridge, whether or not a hotplug offline step runs.
+            vif.detach();
+        }
     }
 
     /** {@code xenvif_fatal_tx_err}: the frontend broke the protocol; the vif is disabled for good. */

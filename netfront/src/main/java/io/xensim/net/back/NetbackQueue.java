@@ -21,6 +21,7 @@ public final class NetbackQueue {
     private final int index;
     private final TxPath tx;
     private final RxPath rx;
+    private final NetdevTxQueue netdev;
     private int txPort = -1;
     private int rxPort = -1;
     private boolean running = true;
@@ -37,6 +38,7 @@ public final class NetbackQueue {
             tx.release();   // the tx path's staging pages would otherwise outlive the failed connect
             throw e;
         }
+        this.netdev = new NetdevTxQueue(owner.vif(), rx, xenbus.domain().executor());
     }
 
     public int index() {
@@ -49,6 +51,11 @@ public final class NetbackQueue {
 
     public RxPath rx() {
         return rx;
+    }
+
+    /** The vif's netdev transmit queue and qdisc in front of {@link #rx}: what the bridge hands frames to. */
+    public NetdevTxQueue netdev() {
+        return netdev;
     }
 
     void bound(int txPort, int rxPort) {
@@ -104,6 +111,7 @@ public final class NetbackQueue {
     void disable() {
         running = false;
         tx.cancelTimer();
+        netdev.purge();
         rx.purge();
     }
 

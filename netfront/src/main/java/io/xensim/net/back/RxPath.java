@@ -20,7 +20,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 
 /**
- * The bridge-to-guest half of a queue: frames the bridge hands the vif wait here (bounded in bytes), and go into
+ * The bridge-to-guest half of a queue: frames the bridge hands the vif wait here (bounded in bytes: past
+ * {@link #XENVIF_RX_QUEUE_BYTES} the {@link NetdevTxQueue} in front stops and holds them), and go into
  * the pages the guest posted on the rx ring, each page's worth grant-copied in batches of up to
  * {@value #COPY_BATCH_SIZE} {@code GNTTABOP_copy} ops per call. The first slot of a frame carries
  * {@code NETRXF_csum_blank}/{@code NETRXF_data_validated} per the frame's checksum state and, for a GSO frame,
@@ -86,7 +87,10 @@ public final class RxPath {
         return bytes;
     }
 
-    /** Frames dropped at the vif (queue full, too long for a frontend without sg, device going down). */
+    /**
+     * Frames dropped here (too long for a frontend without sg, queue not running, purged when the device goes
+     * down); those refused because the queue was full are the vif's {@link Vif#txDropped}.
+     */
     public long dropped() {
         return dropped;
     }
@@ -124,12 +128,27 @@ public final class RxPath {
         waitingBytes = 0;
     }
 
-    /** {@code xenvif_rx_queue_tail}, then a kick of the rx work. False if the frame was dropped. */
-    boolean enqueue(Frame frame) {
-        if (!queue.running() || waitingBytes >= XENVIF_RX_QUEUE_BYTES
-                || (!flags.sg() && frame.length() > Layouts.XEN_PAGE_SIZE)) {
+    /** What {@link #queueTail} did with a frame. */
+    enum Tail {
+        /** Queued for the guest. */
+        QUEUED,
+        /** Refused: the queue already holds {@link #XENVIF_RX_QUEUE_BYTES} or more; the caller stops its queue. */
+        FULL,
+        /** Dropped and counted here: the queue is not running, or the frame is too long for a frontend without sg. */
+        DROPPED
+    }
+
+    /**
+     * {@code xenvif_rx_queue_tail}, then a kick of the rx work. A full queue refuses the frame without counting it:
+     * {@link NetdevTxQueue} (xenvif_start_xmit) stops the netdev queue and counts the drop in the vif.
+     */
+    Tail queueTail(Frame frame) {
+        if (!queue.running() || (!flags.sg() && frame.length() > Layouts.XEN_PAGE_SIZE)) {
             dropped++;
-            return false;
+            return Tail.DROPPED;
+        }
+        if (waitingBytes >= XENVIF_RX_QUEUE_BYTES) {
+            return Tail.FULL;
         }
         waiting.add(frame);
         waitingBytes += frame.length();
@@ -142,7 +161,7 @@ public final class RxPath {
                 }
             });
         }
-        return true;
+        return Tail.QUEUED;
     }
 
     private boolean gsoExtra(Frame f) {
@@ -162,6 +181,9 @@ public final class RxPath {
             }
             waiting.pollFirst();
             waitingBytes -= f.length();
+            if (waitingBytes < XENVIF_RX_QUEUE_BYTES) {
+                queue.netdev().wake(); // xenvif_rx_dequeue: netif_tx_wake_queue below the limit
+            }
             put(f);
         }
         flush();

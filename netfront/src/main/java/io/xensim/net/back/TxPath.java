@@ -3,6 +3,7 @@ package io.xensim.net.back;
 import io.xensim.net.frame.ChecksumOffload;
 import io.xensim.net.frame.EthernetHeader;
 import io.xensim.net.frame.Frame;
+import io.xensim.net.frame.MacAddress;
 import io.xensim.net.frame.Offload;
 import io.xensim.net.protocol.NetTxFlags;
 import io.xensim.net.protocol.NetifExtraInfo;
@@ -27,6 +28,7 @@ import java.util.List;
  * out of the guest in one {@code GNTTABOP_copy} call, builds each {@link Frame} with the {@link Offload} its flags
  * and GSO extra give, sends it into the vif's bridge, and answers every slot ({@code NETIF_RSP_OKAY},
  * {@code NETIF_RSP_ERROR}, {@code NETIF_RSP_NULL} for extra slots), pushing responses and notifying per ring.h.
+ * A request with a multicast extra updates the vif's {@link VifMcastFilter} instead of carrying a packet.
  *
  * <p>A frontend's bad requests end as Linux 6.1 ends them. Fatal (the vif is disabled, nothing more is read):
  * {@code req_prod} more than a ring ahead, a {@code more_data} chain past {@code req_prod}, a missing or invalid
@@ -289,6 +291,8 @@ public final class TxPath {
             int gsoType = NetifExtraInfo.XEN_NETIF_GSO_TYPE_NONE;
             int gsoSize = 0;
             boolean gso = false;
+            MacAddress mcastAdd = null;
+            MacAddress mcastDel = null;
             if ((txreq.flags() & NetTxFlags.NETTXF_EXTRA_INFO) != 0) {
                 // xenvif_get_extras
                 int more;
@@ -310,11 +314,26 @@ public final class TxPath {
                         gso = true;
                         gsoSize = Layouts.u16(slot.get(Layouts.U16, NetifExtraInfo.GSO_SIZE_OFFSET));
                         gsoType = Layouts.u8(slot.get(Layouts.U8, NetifExtraInfo.GSO_TYPE_OFFSET));
+                    } else if (type == NetifExtraInfo.XEN_NETIF_EXTRA_TYPE_MCAST_ADD
+                            || type == NetifExtraInfo.XEN_NETIF_EXTRA_TYPE_MCAST_DEL) {
+                        // extras[type - 1]: a later extra of the same type replaces an earlier one.
+                        if (NetifExtraInfo.decode(slot) instanceof Decoded.Ok<NetifExtraInfo>(var extra)) {
+                            switch (extra) {
+                                case NetifExtraInfo.McastAdd a -> mcastAdd = new MacAddress(a.addr());
+                                case NetifExtraInfo.McastDel d -> mcastDel = new MacAddress(d.addr());
+                                default -> throw new AssertionError(extra);
+                            }
+                        }
                     }
                     ring.consumeRequest();
                     workToDo--;
                     extraCount++;
                 } while (more != 0);
+            }
+            if (mcastAdd != null || mcastDel != null) {
+                // xenvif_tx_build_gops: a request carrying a multicast extra is a filter update, not a packet.
+                multicastUpdate(txreq, extraCount, mcastAdd, mcastDel);
+                continue;
             }
             // xenvif_count_requests: the follow-on slots, read without consuming them.
             int totalSize = txreq.size();
@@ -397,6 +416,26 @@ public final class TxPath {
             case Decoded.Malformed<NetifTxRequest>(String reason) ->
                     throw new AssertionError("every 12-byte netif_tx_request decodes: " + reason);
         };
+    }
+
+    /**
+     * An {@code XEN_NETIF_EXTRA_TYPE_MCAST_ADD} (checked first, as Linux does) or {@code _MCAST_DEL} on the vif's
+     * filter ({@link VifMcastFilter}): the request is answered {@code NETIF_RSP_OKAY}, or {@code NETIF_RSP_ERROR} for
+     * an add past {@code XEN_NETBK_MCAST_MAX}, and its extras {@code NETIF_RSP_NULL}; its data is not read.
+     */
+    private void multicastUpdate(NetifTxRequest txreq, int extraCount, MacAddress add, MacAddress del) {
+        submitBatch(); // responses go out in request order
+        int status = NetifStatus.NETIF_RSP_OKAY;
+        if (add != null) {
+            if (!queue.vif().mcast().add(add)) {
+                queue.trace("Too many multicast addresses (adding " + add + ")"); // netdev_err, rate-limited
+                status = NetifStatus.NETIF_RSP_ERROR;
+            }
+        } else {
+            queue.vif().mcast().delete(del);
+        }
+        makeResponse(txreq, extraCount, status);
+        pushResponses();
     }
 
     /** {@code xenvif_tx_err}: {@code NETIF_RSP_ERROR} for the first slot (NULL for its extras) and each follow-on. */

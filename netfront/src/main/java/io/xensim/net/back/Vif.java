@@ -33,6 +33,9 @@ public final class Vif implements BridgePort {
     private boolean disabled;
     private String disabledReason;
     private long txDroppedNoCarrier;
+    private long txDropped;
+    private final VifMcastFilter mcast = new VifMcastFilter();
+    private long qdiscDropped;
 
     Vif(int frontendDomid, int devid) {
         this.frontendDomid = frontendDomid;
@@ -98,6 +101,33 @@ public final class Vif implements BridgePort {
         return txDroppedNoCarrier;
     }
 
+    /**
+     * {@code dev->stats.tx_dropped}: frames {@code xenvif_start_xmit} dropped because the guest's rx queue was
+     * full (see {@link NetdevTxQueue}) or the multicast filter refused them ({@link #mcast}), over the life of
+     * this vif.
+     */
+    public long txDropped() {
+        return txDropped;
+    }
+
+    /** Frames the vif's qdiscs dropped: past {@code txqueuelen} while a queue was stopped, or held at a disconnect. */
+    public long qdiscDropped() {
+        return qdiscDropped;
+    }
+
+    /** The multicast filter the frontend controls ({@code feature-multicast-control}). */
+    public VifMcastFilter mcast() {
+        return mcast;
+    }
+
+    void countTxDropped() {
+        txDropped++;
+    }
+
+    void countQdiscDropped(int frames) {
+        qdiscDropped += frames;
+    }
+
     public List<NetbackQueue> queues() {
         return queues;
     }
@@ -114,6 +144,9 @@ public final class Vif implements BridgePort {
     void disconnect() {
         carrier = false;
         queues = List.of();
+        // xenvif_disconnect_data -> xenvif_mcast_addr_list_free; the watch that set multicast_control is gone too.
+        mcast.clear();
+        mcast.setEnabled(false);
     }
 
     /** {@code xenvif_fatal_tx_err}, then {@code xenvif_carrier_off}: for good. */
@@ -130,8 +163,8 @@ public final class Vif implements BridgePort {
     }
 
     /**
-     * {@code xenvif_start_xmit}: the frame goes to the rx path of the queue {@link #selectQueue} picks, or is
-     * dropped if the carrier is off.
+     * {@code dev_queue_xmit}: the frame goes to the netdev queue {@link #selectQueue} picks (its qdisc, then
+     * {@code xenvif_start_xmit} into that queue's rx path), or is dropped if the carrier is off.
      */
     @Override
     public boolean transmit(Frame frame) {
@@ -140,7 +173,7 @@ public final class Vif implements BridgePort {
             txDroppedNoCarrier++;
             return false;
         }
-        return queues.get(selectQueue(frame)).rx().enqueue(frame);
+        return queues.get(selectQueue(frame)).netdev().xmit(frame);
     }
 
     /**

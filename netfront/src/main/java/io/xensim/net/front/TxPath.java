@@ -58,6 +58,8 @@ final class TxPath {
     private final int txQueueLimit;
     /** {@code tx_skbs[id]}: the page of request {@code id} while it is in flight, null when the id is free. */
     private final GrantPool.DataPage[] inFlight;
+    /** Whether request {@code id} is the first slot of its frame (so in-flight frames can be counted). */
+    private final boolean[] frameHead;
     private final ArrayDeque<Integer> freeIds = new ArrayDeque<>();
     private final ArrayDeque<Frame> queued = new ArrayDeque<>();
 
@@ -69,6 +71,7 @@ final class TxPath {
         this.kick = kick;
         this.txQueueLimit = txQueueLimit;
         this.inFlight = new GrantPool.DataPage[ring.size()];
+        this.frameHead = new boolean[ring.size()];
         for (int id = 0; id < ring.size(); id++) {
             freeIds.add(id);
         }
@@ -130,6 +133,7 @@ final class TxPath {
             MemorySegment.copy(frame.data(), at, page.page(), 0, chunk);
             int id = freeIds.poll();
             inFlight[id] = page;
+            frameHead[id] = i == 0;
             int flags = i + 1 < pages ? NetTxFlags.NETTXF_MORE_DATA : 0;
             int size = chunk;
             if (i == 0) {
@@ -158,15 +162,22 @@ final class TxPath {
 
     /** {@code xennet_tx_buf_gc}: takes the responses, ends the grants and frees the ids; then sends queued frames. */
     void onEvent() {
+        if (collectResponses()) {
+            drainQueue();
+        }
+    }
+
+    /** The response half of {@code xennet_tx_buf_gc}; false if the device is (or just became) broken. */
+    private boolean collectResponses() {
         if (owner.broken()) {
-            return;
+            return false;
         }
         do {
             int rspProd = ring.rspProd();
             if (ring.responseProdOverflow(rspProd)) {
                 owner.markBroken("Illegal number of responses " + Integer.toUnsignedString(rspProd - ring.rspCons())
                         + " (tx queue " + queueIndex + ")");
-                return;
+                return false;
             }
             int n = ring.unconsumedResponses();
             for (int k = 0; k < n; k++) {
@@ -176,14 +187,14 @@ final class TxPath {
                 };
                 if (rsp == null) {
                     owner.markBroken("malformed tx response (tx queue " + queueIndex + ")");
-                    return;
+                    return false;
                 }
                 if (!complete(rsp)) {
-                    return;
+                    return false;
                 }
             }
         } while (ring.finalCheckForResponses());
-        drainQueue();
+        return true;
     }
 
     /** One response of {@code xennet_tx_buf_gc}; false when it broke the device. */
@@ -227,12 +238,18 @@ final class TxPath {
 
     /**
      * {@code xennet_release_tx_bufs}: the connection is going away; in-flight and queued frames are dropped and
-     * counted, never replayed. Their pages go back with the device's grant pool.
+     * counted, never replayed. Their pages go back with the device's grant pool. Responses the backend had already
+     * written are collected first (the ring is our own page, still readable), so that a frame the backend answered
+     * counts as sent, and only those it never answered count as dropped; nothing is sent meanwhile.
      */
     int dropAll() {
+        collectResponses();
         int dropped = queued.size();
         queued.clear();
         for (int id = 0; id < inFlight.length; id++) {
+            if (inFlight[id] != null && frameHead[id]) {
+                dropped++;
+            }
             inFlight[id] = null;
         }
         return dropped;

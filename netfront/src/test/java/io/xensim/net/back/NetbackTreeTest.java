@@ -55,6 +55,8 @@ class NetbackTreeTest {
                     BE + "/feature-ipv6-csum-offload = \"1\" (n0,r1)",
                     BE + "/feature-rx-copy = \"1\" (n0,r1)",
                     BE + "/feature-rx-flip = \"0\" (n0,r1)",
+                    BE + "/feature-multicast-control = \"1\" (n0,r1)",
+                    BE + "/feature-dynamic-multicast-control = \"1\" (n0,r1)",
                     BE + "/feature-split-event-channels = \"1\" (n0,r1)",
                     BE + "/multi-queue-max-queues = \"4\" (n0,r1)"), XenstoreDump.dump(fx.toolstack, BE));
             String lx = "/libxl/1/device/vif/0";

@@ -92,6 +92,8 @@ final class ScriptedNetback extends BackendDevice {
         keys.put(NetFeatures.FEATURE_IPV6_CSUM_OFFLOAD, offer.ipv6Csum() ? "1" : "0");
         keys.put(NetFeatures.FEATURE_RX_COPY, offer.rxCopy() ? "1" : "0");
         keys.put(NetFeatures.FEATURE_RX_FLIP, "0");
+        keys.put(NetFeatures.FEATURE_MULTICAST_CONTROL, "1"); // offered; Linux netfront never asks for it
+        keys.put(NetFeatures.FEATURE_DYNAMIC_MULTICAST_CONTROL, "1");
         keys.put(NetFeatures.FEATURE_SPLIT_EVENT_CHANNELS, offer.split() ? "1" : "0");
         keys.put(NetFeatures.MULTI_QUEUE_MAX_QUEUES, Integer.toString(offer.maxQueues()));
         return keys;
