@@ -39,13 +39,17 @@ class XenstoredKnownDifferencesTest {
 
     @AfterEach
     void stop() throws Exception {
+        if (cDaemon == null) {
+            return; // start() skipped the test: no C xenstored on this machine (HostTools)
+        }
         try {
             assertThat(cDaemon.isAlive()).as("C xenstored still running%s", cDaemon.stderrForMessage()).isTrue();
         } finally {
-            c.close();
-            x.close();
-            cDaemon.close();
-            xDaemon.close();
+            for (AutoCloseable open : new AutoCloseable[] {c, x, cDaemon, xDaemon}) {
+                if (open != null) {
+                    open.close();
+                }
+            }
         }
     }
 
