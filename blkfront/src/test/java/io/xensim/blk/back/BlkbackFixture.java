@@ -27,8 +27,36 @@ final class BlkbackFixture implements AutoCloseable {
     }
 
     BlkbackFixture(BlkbackConfig config) {
+        this(config, true);
+    }
+
+    /** Without {@code hotplug} only the driver is installed: the test writes {@code physical-device} itself. */
+    BlkbackFixture(BlkbackConfig config, boolean hotplug) {
         blkback = new Blkback(config, this::open);
-        fx.toolstack.await(blkback.install(fx.toolstack));
+        if (hotplug) {
+            fx.toolstack.await(blkback.install(fx.toolstack));
+        } else {
+            fx.toolstack.await(fx.toolstack.dom0().backends().register(blkback.driver()));
+        }
+    }
+
+    /** What the block script does, by hand: attaches the guest's image and writes the three keys. */
+    LoopDevices.Loop attachByHand(int domid, String physicalDevice) {
+        String params = "/images/dom" + domid + ".img";
+        var image = fx.onDomain(fx.toolstack.dom0(), () -> {
+            try {
+                return open(params, true);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        var loop = blkback.loops().attach("vbd/" + domid + "/" + XVDA, params, image);
+        String be = backend(domid);
+        fx.toolstack.await(fx.toolstack.xs().write(be + "/node", loop.node()));
+        fx.toolstack.await(fx.toolstack.xs().write(be + "/physical-device",
+                physicalDevice != null ? physicalDevice : loop.physicalDevice()));
+        fx.hv.runUntilIdle();
+        return loop;
     }
 
     /** The test's image opener: one in-memory disk per params, opened read-only for {@code mode=r}. */
@@ -37,18 +65,30 @@ final class BlkbackFixture implements AutoCloseable {
             throw new IOException("No such file or directory");
         }
         MemoryImage disk = images.computeIfAbsent(params, p -> MemoryImage.create(p, SECTORS));
-        return new OpenedImage(disk, writable);
+        return new OpenedImage(disk, writable, params.contains("4k") ? 4096 : BlockImage.SECTOR_SIZE);
     }
 
     /** One open of a disk: what the loop device holds; closing it leaves the disk's bytes for the next open. */
     static final class OpenedImage implements BlockImage {
         final MemoryImage disk;
         final boolean writable;
+        final int sectorSize;
         boolean closed;
 
-        OpenedImage(MemoryImage disk, boolean writable) {
+        OpenedImage(MemoryImage disk, boolean writable, int sectorSize) {
             this.disk = disk;
             this.writable = writable;
+            this.sectorSize = sectorSize;
+        }
+
+        @Override
+        public int sectorSize() {
+            return sectorSize;
+        }
+
+        @Override
+        public int physicalSectorSize() {
+            return sectorSize;
         }
 
         @Override
