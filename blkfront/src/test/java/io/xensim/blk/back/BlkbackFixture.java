@@ -73,12 +73,18 @@ final class BlkbackFixture implements AutoCloseable {
         final MemoryImage disk;
         final boolean writable;
         final int sectorSize;
+        final Runnable onClose;
         boolean closed;
 
         OpenedImage(MemoryImage disk, boolean writable, int sectorSize) {
+            this(disk, writable, sectorSize, () -> { });
+        }
+
+        OpenedImage(MemoryImage disk, boolean writable, int sectorSize, Runnable onClose) {
             this.disk = disk;
             this.writable = writable;
             this.sectorSize = sectorSize;
+            this.onClose = onClose;
         }
 
         @Override
@@ -145,7 +151,10 @@ final class BlkbackFixture implements AutoCloseable {
 
         @Override
         public void close() {
-            closed = true;
+            if (!closed) {
+                closed = true;
+                onClose.run();
+            }
         }
     }
 
