@@ -75,7 +75,7 @@ public final class BlkbackRing {
             return;
         }
         dispatch = new RequestDispatch(vbd, grants, maxIndirectSegments, label);
-        phase = Phase.SERVING;
+        transition(Phase.SERVING, "vbd open, connected");
         doBlockIoOp();
     }
 
@@ -88,8 +88,15 @@ public final class BlkbackRing {
 
     /** {@code xen_blkif_disconnect} for this ring: the worker stops, persistent grants are unmapped. */
     void stop() {
-        phase = Phase.STOPPED;
+        transition(Phase.STOPPED, "disconnected");
         grants.releaseAll();
+    }
+
+    /** The one place the phase changes. */
+    private void transition(Phase next, String why) {
+        assert device.domain().executor().inExecutor();
+        log.debug("{}: {} -> {}: {}", label, phase, next, why);
+        phase = next;
     }
 
     /** {@code do_block_io_op}: batches until the final check finds the ring empty (req_event re-armed). */
@@ -110,7 +117,7 @@ public final class BlkbackRing {
                     + Integer.toUnsignedString(rc) + " = " + (rp - rc) + "). Halting ring processing on " + label;
             log.warn(message);
             device.trace(TraceEvent.Kind.INFO, message);
-            phase = Phase.HALTED;
+            transition(Phase.HALTED, "RING_REQUEST_PROD_OVERFLOW");
             return false;
         }
         while (ring.reqCons() != rp && !ring.requestConsOverflow(ring.reqCons())) {
