@@ -21,7 +21,8 @@ public final class Blkback {
     /** The device type. */
     public static final String TYPE = "vbd";
 
-    private final BlkbackConfig config;
+    /** Read at each probe: a restarted backend may come back with other parameters. */
+    private volatile BlkbackConfig config;
     private final ImageOpener opener;
     private final LoopDevices loops = new LoopDevices();
 
@@ -34,13 +35,21 @@ public final class Blkback {
         return config;
     }
 
+    /**
+     * Changes the module parameters for devices probed from now on (those already probed keep theirs), as a driver
+     * domain restarted with other {@code max_queues} or {@code max_ring_page_order} would offer.
+     */
+    public void reconfigure(BlkbackConfig next) {
+        this.config = Objects.requireNonNull(next, "next");
+    }
+
     /** The backend domain's loop devices (what the {@code block} script attached). */
     public LoopDevices loops() {
         return loops;
     }
 
     public BackendDriver driver() {
-        return BackendDriver.of(TYPE, device -> new BlkbackDevice(device, config, loops));
+        return BackendDriver.of(TYPE, device -> new BlkbackDevice(device, config, loops));   // config read per probe
     }
 
     /** The {@code block} script of this backend domain. */

@@ -245,4 +245,27 @@ class BlkbackHandshakeTest {
                     "2 creating vbd structure: device 7:0 could not be opened for writing");
         }
     }
+
+    @Test
+    void aRestartedBackendMayOfferLess() {
+        try (var f = new BlkbackFixture()) {
+            var front = f.guest(1);
+            front.connect(4, 4, true);
+            f.blkback.reconfigure(BlkbackConfig.defaults().withMaxQueues(2).withMaxRingPageOrder(1)
+                    .withMaxIndirectSegments(32));
+            f.fx.toolstack.await(f.fx.toolstack.removeBackend("vbd", 1, BlkbackFixture.XVDA));
+            f.fx.hv.runUntilIdle();
+            f.fx.toolstack.await(f.fx.toolstack.restoreBackend("vbd", 1, BlkbackFixture.XVDA));
+            f.fx.hv.runUntilIdle();
+            assertThat(f.read(f.backend(1) + "/multi-queue-max-queues")).isEqualTo("2");
+            assertThat(f.read(f.backend(1) + "/max-ring-page-order")).isEqualTo("1");
+            assertThat(f.read(f.backend(1) + "/feature-max-indirect-segments")).isEqualTo("32");
+            front.setState(6);
+            front.setState(1);
+            var again = new ScriptedBlkfront(f.fx, front.guest, front.devid);
+            again.connect(2, 1, true);
+            assertThat(f.read(f.backend(1) + "/state")).isEqualTo("4");
+            assertThat(f.device(1).rings()).hasSize(2);
+        }
+    }
 }
