@@ -1,7 +1,9 @@
 package io.xensim.blk.back;
 
+import io.xensim.blk.protocol.VbdName;
 import io.xensim.xenbus.bus.BackendDriver;
 import io.xensim.xenbus.toolstack.DeviceConfig;
+import io.xensim.xenbus.toolstack.DiskConfig;
 import io.xensim.xenbus.toolstack.Toolstack;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,6 +63,17 @@ public final class Blkback {
     public CompletableFuture<Void> install(Toolstack toolstack) {
         toolstack.registerHotplugScript(DeviceConfig.BLOCK_SCRIPT, hotplug(toolstack));
         return toolstack.dom0().backends().register(driver());
+    }
+
+    /**
+     * A disk with libxl's defaults named as a domain config names it ({@code xvda}, {@code hdc}, {@code d0p1}),
+     * its {@code virtual-device} number encoded by {@link VbdName}; {@code params} is the image the block script
+     * opens.
+     *
+     * @throws IllegalArgumentException for a name xen-vbd-interface(7) does not define
+     */
+    public static DiskConfig disk(String vdev, String params) {
+        return DiskConfig.of(vdev, VbdName.vdevOf(vdev), params);
     }
 
     /** The blkback device of {@code vbd/<frontendDomid>/<devid>} in {@code toolstack}'s dom0, if probed. */

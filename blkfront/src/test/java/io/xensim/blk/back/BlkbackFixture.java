@@ -168,7 +168,7 @@ final class BlkbackFixture implements AutoCloseable {
 
     /** A guest with a writable xvda over {@code /images/dom<domid>.img}. */
     ScriptedBlkfront guest(int domid) {
-        return guest(domid, DiskConfig.of("xvda", XVDA, "/images/dom" + domid + ".img"));
+        return guest(domid, Blkback.disk("xvda", "/images/dom" + domid + ".img"));
     }
 
     BlkbackDevice device(int domid) {

@@ -138,6 +138,15 @@ class BlkbackTreeTest {
     }
 
     @Test
+    void diskNamesAreEncodedAsTheVirtualDevice() {
+        assertThat(Blkback.disk("xvda", "/a").devid()).isEqualTo(51712);
+        assertThat(Blkback.disk("hdc", "/a").devid()).isEqualTo(5632);
+        assertThat(Blkback.disk("xvdq", "/a").devid()).isEqualTo((1 << 28) | (16 << 8));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Blkback.disk("vda", "/a"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"vda\"");
+    }
+
+    @Test
     void legacyVbdFactoryKeepsItsSignature() {
         var d = io.xensim.xenbus.toolstack.DeviceConfig.vbd(1, 0, 51712, "xvda", "/images/a.img", "phy", true);
         assertThat(List.copyOf(d.backendKeys().keySet())).containsExactly("params", "script", "frontend-id",
