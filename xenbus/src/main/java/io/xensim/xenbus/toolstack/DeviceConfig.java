@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * A device as the toolstack creates it: its type, both domains, its id, and the per-type keys of each end. The
  * common keys ({@code backend}, {@code backend-id}, {@code frontend}, {@code frontend-id}, {@code state},
- * {@code online}) are added by {@link Toolstack#addDevice}. {@code frontendKeys} are written with the frontend
+ * {@code online}) are added by {@link Toolstack#addDevice}: first, or where {@code backendKeys} lists them
+ * (libxl_disk.c writes a disk's {@code params} and {@code script} before them). {@code frontendKeys} are written with the frontend
  * directory's permissions (the guest's, read for the backend domain); {@code readOnlyFrontendKeys} belong to the
  * backend domain with read for the guest (libxl's {@code ro_front}: a vif's {@code mtu}).
  *
@@ -92,25 +93,49 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
     /** The backend key a hotplug script reports on ({@code connected}, or {@code error}). */
     public static final String HOTPLUG_STATUS = "hotplug-status";
 
+    /** libxl's default disk script, {@code libxl__xen_script_dir_path()/block}. */
+    public static final String BLOCK_SCRIPT = "/etc/xen/scripts/block";
+
     /**
-     * A virtual block device as libxl writes it. {@code devid} is the encoded {@code virtual-device} number
-     * (51712 for {@code xvda}); {@code params} is the image path, {@code format} the backend type ({@code phy},
-     * {@code file}, {@code qdisk}), {@code writable} gives {@code mode} {@code w} or {@code r}.
+     * A virtual block device with libxl's defaults ({@link DiskConfig#of}) but for {@code format} (the backend
+     * {@code type}) and {@code writable}; {@code devid} is the encoded {@code virtual-device} (51712 for
+     * {@code xvda}), {@code dev} the config name.
      */
     public static DeviceConfig vbd(int frontendDomid, int backendDomid, int devid, String dev, String params,
             String format, boolean writable) {
-        Map<String, String> front = new LinkedHashMap<>();
-        front.put("virtual-device", Integer.toString(devid));
-        front.put("device-type", "disk");
+        return vbd(frontendDomid, backendDomid, new DiskConfig(dev, devid, params, format, writable, false, false,
+                writable, true));
+    }
+
+    /**
+     * A virtual block device as libxl 4.17's {@code device_disk_add()} writes it for a {@code phy} disk, in its
+     * order: backend {@code params}, {@code script}, then {@code frontend-id}, {@code online}, {@code removable},
+     * {@code bootable} = 1, {@code state}, {@code dev}, {@code type}, {@code mode}, {@code device-type},
+     * {@code discard-enable}, {@code specification} = xen; frontend {@code virtual-device}, {@code device-type},
+     * {@code trusted}. The common keys ({@code frontend-id}, {@code online}, {@code state}) are listed here where
+     * libxl places them; {@link Toolstack#addDevice} writes its values there.
+     */
+    public static DeviceConfig vbd(int frontendDomid, int backendDomid, DiskConfig disk) {
+        String deviceType = disk.cdrom() ? "cdrom" : "disk";
         Map<String, String> back = new LinkedHashMap<>();
-        back.put("params", params);
-        back.put("type", format);
-        back.put("mode", writable ? "w" : "r");
-        back.put("dev", dev);
-        back.put("device-type", "disk");
-        back.put("removable", "0");
+        back.put("params", disk.params());
+        back.put("script", BLOCK_SCRIPT);
+        back.put("frontend-id", Integer.toString(frontendDomid));
+        back.put("online", "1");
+        back.put("removable", disk.removable() ? "1" : "0");
         back.put("bootable", "1");
-        return new DeviceConfig("vbd", frontendDomid, backendDomid, devid, front, Map.of(), back);
+        back.put("state", "1");
+        back.put("dev", disk.vdev());
+        back.put("type", disk.backendType());
+        back.put("mode", disk.readwrite() ? "w" : "r");
+        back.put("device-type", deviceType);
+        back.put("discard-enable", disk.discardEnable() ? "1" : "0");
+        back.put("specification", "xen");
+        Map<String, String> front = new LinkedHashMap<>();
+        front.put("virtual-device", Integer.toString(disk.devid()));
+        front.put("device-type", deviceType);
+        front.put("trusted", disk.trusted() ? "1" : "0");
+        return new DeviceConfig("vbd", frontendDomid, backendDomid, disk.devid(), front, Map.of(), back);
     }
 
     public String frontendPath() {

@@ -354,13 +354,23 @@ public final class Toolstack implements AutoCloseable {
         }
     }
 
-    /** The backend's entries as libxl lists them ({@code bents}): the common ones, then the per-type keys. */
+    /**
+     * The backend's entries as libxl lists them ({@code bents}): the common ones, then the per-type keys; or, when
+     * the per-type keys place {@code frontend-id} themselves (libxl_disk.c), in their order, with the common
+     * values.
+     */
     private static Map<String, String> backendEntries(DeviceConfig device) {
         var keys = new java.util.LinkedHashMap<String, String>();
+        if (!device.backendKeys().containsKey("frontend-id")) {
+            keys.put("frontend-id", "");
+            keys.put("online", "");
+            keys.put("state", "");
+        }
+        keys.putAll(device.backendKeys());
+        // put() of a key already there keeps its place.
         keys.put("frontend-id", Integer.toString(device.frontendDomid()));
         keys.put("online", "1");
         keys.put("state", Integer.toString(XenbusState.INITIALISING.code()));
-        keys.putAll(device.backendKeys());
         return keys;
     }
 
