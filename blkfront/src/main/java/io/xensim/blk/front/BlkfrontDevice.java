@@ -99,6 +99,8 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
     private long seq;
     private int outstanding;
     private int recoveries;
+    /** The keys the last {@link #talkToBackend} published (relative to this end's directory). */
+    private List<String> published = List.of();
 
     public BlkfrontDevice(XenbusDevice device, BlkfrontConfig config) {
         super(device);
@@ -181,7 +183,36 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
             keys.put(BlkFeatures.PROTOCOL, BlkFeatures.XEN_IO_PROTO_ABI_NATIVE);
             keys.put(BlkFeatures.FEATURE_PERSISTENT, config.featurePersistent() ? "1" : "0");
             return keys;
-        });
+        }).thenCompose(this::removeStaleKeys);
+    }
+
+    /**
+     * Removes what the previous connection published and this one does not ({@code multi-queue-num-queues} and
+     * {@code queue-N/} after a move to one ring, {@code ring-ref0..N} after a smaller ring, ...), so that the new
+     * backend reads only this connection's keys. Linux needs no such step: after a save/restore or migration the
+     * toolstack writes the frontend's directory afresh, while here only the backend's directory is rewritten.
+     */
+    private CompletableFuture<Map<String, String>> removeStaleKeys(Map<String, String> keys) {
+        List<String> stale = new ArrayList<>();
+        for (String old : published) {
+            if (keys.containsKey(old)) {
+                continue;
+            }
+            int slash = old.indexOf('/');
+            String dir = slash < 0 ? null : old.substring(0, slash);
+            boolean dirKept = dir != null && keys.keySet().stream().anyMatch(k -> k.startsWith(dir + "/"));
+            String path = dir == null || dirKept ? old : dir;
+            if (!stale.contains(path)) {
+                stale.add(path);
+            }
+        }
+        published = List.copyOf(keys.keySet());
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (String key : stale) {
+            String path = device.nodename() + "/" + key;
+            chain = chain.thenCompose(v -> device.xs().rm(path).exceptionally(e -> null));
+        }
+        return chain.thenApply(v -> keys);
     }
 
     @Override
@@ -264,6 +295,15 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
         }
         queue.requeueFront(inFlight);
         transition(BlkifState.SUSPENDED, "backend gone");
+    }
+
+    @Override
+    protected void removed() {
+        // blkfront_remove(): the disk goes; nothing waits for a backend any more.
+        queue.drain().forEach(io -> io.fail(BlkStatus.NO_DEVICE));
+        if (state != BlkifState.GONE) {
+            transition(BlkifState.GONE, "device removed");
+        }
     }
 
     // ------------------------------------------------------------------------------------------ dispatch
@@ -470,6 +510,21 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
     @Override
     public int outstanding() {
         return outstanding;
+    }
+
+    /**
+     * The guest unplugs the disk ({@code blkfront_remove} after {@code blkfront_closing}): every operation not yet
+     * answered fails with {@link BlkStatus#NO_DEVICE}, and the device closes ({@link #close()}); it does not
+     * reconnect. Use this rather than {@link #close()}, which leaves waiting I/O waiting for a reconnection.
+     */
+    public void unplug() {
+        assert device.domain().executor().inExecutor();
+        for (BlkfrontRing r : rings) {
+            r.inFlight().forEach(p -> p.io().fail(BlkStatus.NO_DEVICE));
+        }
+        queue.drain().forEach(io -> io.fail(BlkStatus.NO_DEVICE));
+        transition(BlkifState.GONE, "unplugged by the guest");
+        close();
     }
 
     // ------------------------------------------------------------------------------------------ status

@@ -166,7 +166,7 @@ final class BlkfrontRing {
 
     /** {@code blkif_queue_discard_req} and the empty flush of {@code blkif_queue_rw_req}. */
     private boolean queueOther(Piece piece, BlkifRingRequest template) {
-        if (ring.freeRequests() < 1) {
+        if (!hasRoom(1)) {
             return false;
         }
         int id = getId();
@@ -195,7 +195,7 @@ final class BlkfrontRing {
         if (n > (indirect ? f.maxIndirectSegments() : BlkfrontFeatures.MAX_SPLIT_SEGMENTS)) {
             throw new AssertionError(n + " segments for " + piece);
         }
-        if (ring.freeRequests() < (extra ? 2 : 1)) {
+        if (!hasRoom(extra ? 2 : 1)) {
             return false;
         }
         boolean writes = io.kind != GuestIo.Kind.READ;
@@ -274,6 +274,14 @@ final class BlkfrontRing {
             ring.putRequest(s.req);
         }
         return true;
+    }
+
+    /**
+     * Room for a request of {@code slots} slots: free ring slots and free shadow ids (an id stays taken after its
+     * slot was consumed while the other half of a split request is out).
+     */
+    private boolean hasRoom(int slots) {
+        return ring.freeRequests() >= slots && shadow.length - inUse >= slots;
     }
 
     /** {@code get_grant}: a persistent page still granted, or a fresh zeroed page granted now. */

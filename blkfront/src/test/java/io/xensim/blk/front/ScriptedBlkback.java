@@ -249,6 +249,30 @@ final class ScriptedBlkback extends BackendDevice {
         return out;
     }
 
+    /** Answers each held request with probability {@code p} (in a random order), keeping the others held. */
+    int serveSome(java.util.Random random, double p) {
+        int served = 0;
+        for (int q = 0; q < rings.size(); q++) {
+            List<BlkifRingRequest> held = new ArrayList<>(rings.get(q).held);
+            java.util.Collections.shuffle(held, random);
+            rings.get(q).held.clear();
+            for (BlkifRingRequest r : held) {
+                if (random.nextDouble() < p) {
+                    answer(q, r);
+                    served++;
+                } else {
+                    rings.get(q).held.add(r);
+                }
+            }
+        }
+        return served;
+    }
+
+    /** Requests held over all rings. */
+    int heldCount() {
+        return rings.stream().mapToInt(r -> r.held.size()).sum();
+    }
+
     /** Answers {@code req} as the script's verdict says, or serves it. */
     void answer(int q, BlkifRingRequest req) {
         Integer status = script.verdict.apply(req);
