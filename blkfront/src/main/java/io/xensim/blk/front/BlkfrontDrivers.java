@@ -1,6 +1,8 @@
 package io.xensim.blk.front;
 
 import io.xensim.xenbus.bus.FrontendDriver;
+import io.xensim.xenbus.toolstack.ManagedDomain;
+import java.util.Optional;
 
 /**
  * The {@code vbd} frontend driver: what registers blkfront on a guest's frontend bus, as
@@ -23,5 +25,11 @@ public final class BlkfrontDrivers {
 
     public static FrontendDriver frontend(BlkfrontConfig config) {
         return FrontendDriver.of(TYPE, device -> new BlkfrontDevice(device, config));
+    }
+
+    /** The blkfront of {@code guest}'s vbd {@code devid} (51712 for xvda), once its bus has probed it. */
+    public static Optional<BlkfrontDevice> device(ManagedDomain guest, int devid) {
+        return guest.frontends().device(TYPE, guest.domid(), devid).map(d -> d.handler())
+                .filter(BlkfrontDevice.class::isInstance).map(BlkfrontDevice.class::cast);
     }
 }

@@ -194,4 +194,16 @@ class BlkfrontHandshakeTest {
             assertThat(f.front().bounce()).as("persistent grants force bounce").isTrue();
         }
     }
+
+    @Test
+    void attachesThroughTheToolstacksVbdConfig() {
+        try (var f = new BlkFixture()) {
+            f.fx.toolstack.await(f.fx.toolstack.addDevice(io.xensim.xenbus.toolstack.DeviceConfig.vbd(1, 0,
+                    BlkFixture.XVDA, "xvda", "/images/xvda.img", "phy", true)));
+            f.fx.hv.runUntilIdle();
+            BlkfrontDevice disk = BlkfrontDrivers.device(f.guest, BlkFixture.XVDA).orElseThrow();
+            assertThat(disk.state()).isEqualTo(GuestBlockDevice.State.CONNECTED);
+            assertThat(f.submit(d -> d.write(0, BlkFixture.pattern(8, 1)))).isCompletedWithValue(BlkStatus.OK);
+        }
+    }
 }
