@@ -279,6 +279,11 @@ final class ScriptedBlkback extends BackendDevice {
         respond(q, req.id(), responseOp(req), status != null ? status : serve(req));
     }
 
+    /** Does {@code req} against the image (a read's data lands in the frontend's pages) without answering it. */
+    int serveSilently(BlkifRingRequest req) {
+        return serve(req);
+    }
+
     static int responseOp(BlkifRingRequest req) {
         return req instanceof BlkifRequestIndirect ind ? ind.indirectOp() : req.operation();
     }
