@@ -65,7 +65,7 @@ final class BlkQueue {
         return first;
     }
 
-    /** Empties the queue, answering each operation's future with nothing (the caller fails them). */
+    /** Empties the queue and returns the operations it held (an operation cut in pieces may come more than once). */
     Collection<GuestIo> drain() {
         List<GuestIo> ios = new ArrayList<>();
         for (Piece p : pending) {

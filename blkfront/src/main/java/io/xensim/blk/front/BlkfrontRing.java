@@ -400,7 +400,8 @@ final class BlkfrontRing {
                 boolean notSupported = status == BlkifStatus.BLKIF_RSP_EOPNOTSUPP
                         || (status == BlkifStatus.BLKIF_RSP_ERROR && nrSegments == 0);
                 if (status != BlkifStatus.BLKIF_RSP_OKAY) {
-                    // Any failure turns flushing off; "not supported" completes the request as done (Linux 6.1).
+                    // Any failure turns flushing off; "not supported" completes the request as done, as Linux 6.1
+                    // does (BLK_STS_NOTSUPP -> BLK_STS_OK), also for a FUA write whose data rode on the flush.
                     owner.flushUnsupported(BlkifOp.name(op) + (nrSegments == 0 ? " (empty)" : ""));
                     result = notSupported ? BlkStatus.OK : BlkStatus.IO_ERROR;
                 }
