@@ -359,6 +359,10 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
         if (io.kind != GuestIo.Kind.FLUSH && (io.sector < 0 || io.nrSectors > d.sectors() - io.sector)) {
             return BlkStatus.IO_ERROR; // "attempt to access beyond end of device"
         }
+        long perBlock = d.sectorSize() / BlkifRequestSegment.SECTOR_SIZE;
+        if (io.kind != GuestIo.Kind.FLUSH && (io.sector % perBlock != 0 || io.nrSectors % perBlock != 0)) {
+            return BlkStatus.IO_ERROR; // not in whole logical blocks (blk_queue_logical_block_size)
+        }
         if (io.kind == GuestIo.Kind.FLUSH && !f.flush()) {
             return BlkStatus.OK; // no volatile cache to flush
         }

@@ -260,4 +260,18 @@ class BlkfrontRequestsTest {
             assertThat(f.front().blkifState()).isEqualTo(BlkfrontDevice.BlkifState.CONNECTED);
         }
     }
+
+    @Test
+    void onA4KDiskIoIsInWholeLogicalBlocks() {
+        var offer = ScriptedBlkback.Offer.LINUX.withSectorSize(4096);
+        try (var f = new BlkFixture(BlkfrontConfig.DEFAULT, offer)) {
+            f.addVbd();
+            assertThat(f.front().sectorSize()).isEqualTo(4096);
+            assertThat(f.front().physicalSectorSize()).isEqualTo(4096); // 512 offered is below sector-size
+            assertThat(f.submit(d -> d.write(3, BlkFixture.pattern(8, 1)))).isCompletedWithValue(BlkStatus.IO_ERROR);
+            assertThat(f.submit(d -> d.write(8, BlkFixture.pattern(4, 1)))).isCompletedWithValue(BlkStatus.IO_ERROR);
+            assertThat(f.script.seen).isEmpty();
+            roundTrip(f, 16, 16, 2);
+        }
+    }
 }
