@@ -101,6 +101,8 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
     private int recoveries;
     /** The keys the last {@link #talkToBackend} published (relative to this end's directory). */
     private List<String> published = List.of();
+    private boolean kicking;
+    private boolean kickAgain;
 
     public BlkfrontDevice(XenbusDevice device, BlkfrontConfig config) {
         super(device);
@@ -308,8 +310,28 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
 
     // ------------------------------------------------------------------------------------------ dispatch
 
-    /** {@code kick_pending_request_queues} / {@code blkif_queue_rq}: moves waiting pieces onto the rings. */
+    /**
+     * {@code kick_pending_request_queues} / {@code blkif_queue_rq}: moves waiting pieces onto the rings. A guest
+     * callback that submits more I/O from inside a completion runs here again; that nested call only marks the
+     * queue for another pass, so one pass at a time takes pieces off it.
+     */
     void kick() {
+        if (kicking) {
+            kickAgain = true;
+            return;
+        }
+        kicking = true;
+        try {
+            do {
+                kickAgain = false;
+                kickOnce();
+            } while (kickAgain);
+        } finally {
+            kicking = false;
+        }
+    }
+
+    private void kickOnce() {
         if (state != BlkifState.CONNECTED || rings.isEmpty()) {
             return;
         }
@@ -317,6 +339,7 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
         boolean[] touched = new boolean[rings.size()];
         while (!queue.isEmpty()) {
             Piece head = queue.peek();
+            f = features.orElseThrow(); // a completion may have turned a feature off
             BlkStatus refused = refusal(head.io(), f);
             if (refused != null) {
                 queue.poll();

@@ -20,6 +20,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class BlkfrontRequestsTest {
@@ -272,6 +273,27 @@ class BlkfrontRequestsTest {
             assertThat(f.submit(d -> d.write(8, BlkFixture.pattern(4, 1)))).isCompletedWithValue(BlkStatus.IO_ERROR);
             assertThat(f.script.seen).isEmpty();
             roundTrip(f, 16, 16, 2);
+        }
+    }
+
+    @Test
+    void ioSubmittedFromACompletionGoesOut() {
+        try (var f = new BlkFixture()) {
+            f.addVbd();
+            CompletableFuture<BlkStatus> last = f.onGuest(() -> {
+                CompletableFuture<BlkStatus> chain = CompletableFuture.completedFuture(BlkStatus.OK);
+                for (int i = 0; i < 50; i++) {
+                    long sector = i * 8L;
+                    MemorySegment data = BlkFixture.pattern(8, i);
+                    chain = chain.thenCompose(s -> s.ok() ? f.front().write(sector, data)
+                            : CompletableFuture.completedFuture(s));
+                }
+                return chain;
+            });
+            assertThat(last).isCompletedWithValue(BlkStatus.OK);
+            for (int i = 0; i < 50; i++) {
+                assertThat(f.imageBytes(i * 8L, 8)).isEqualTo(BlkFixture.pattern(8, i).toArray(ValueLayout.JAVA_BYTE));
+            }
         }
     }
 }
