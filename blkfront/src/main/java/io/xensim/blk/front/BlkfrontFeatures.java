@@ -26,7 +26,10 @@ import java.util.concurrent.CompletableFuture;
  * @param discardAlignment    {@code discard-alignment} in bytes
  * @param persistent          {@code feature_persistent}: both ends offered persistent grants
  * @param maxIndirectSegments segments of one indirect request; 0 when indirect requests are not used
- * @param bounce              {@code bounce}: data is copied through pages granted for the purpose
+ * @param bounce              {@code bounce}: data is copied through pages granted for the purpose. In this model
+ *                            the guest's buffers are not guest frames, so blkfront copies through its own zeroed
+ *                            (or persistent) pages in every case, which is what bounce means; the flag is kept,
+ *                            and logged, to say what Linux would do
  */
 public record BlkfrontFeatures(boolean flush, boolean fua, boolean discard, boolean secureDiscard,
                                long discardGranularity, long discardAlignment, boolean persistent,
