@@ -5,14 +5,9 @@ import io.xensim.blk.guest.GuestBlockDevice;
 import io.xensim.blk.protocol.BlkFeatures;
 import io.xensim.blk.protocol.BlkbackFeatures;
 import io.xensim.blk.protocol.BlkifRequestSegment;
-import io.xensim.blk.protocol.VdiskInfo;
-import io.xensim.xenbus.Decoded;
-import io.xensim.xenbus.XenErrno;
 import io.xensim.xenbus.bus.FrontendDevice;
 import io.xensim.xenbus.bus.XenbusDevice;
-import io.xensim.xenbus.bus.XenbusDeviceException;
 import io.xensim.xenbus.bus.XenstoreReader;
-import io.xensim.xenbus.store.wire.XsValues;
 import io.xensim.xenbus.trace.TraceEvent;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -77,13 +72,6 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
         GONE
     }
 
-    /** The disk as {@code blkfront_connect} read it. */
-    public record Disk(long sectors, int info, int sectorSize, int physicalSectorSize) {
-        public boolean readOnly() {
-            return (info & (VdiskInfo.VDISK_READONLY | VdiskInfo.VDISK_CDROM)) != 0;
-        }
-    }
-
     private final BlkfrontConfig config;
     private final BlkQueue queue = new BlkQueue();
     private final String name;
@@ -93,7 +81,7 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
     private List<BlkfrontRing> rings = List.of();
     private int ringPageOrder;
     private boolean bounce;
-    private Optional<Disk> disk = Optional.empty();
+    private Optional<BlkfrontDisk> disk = Optional.empty();
     private Optional<BlkfrontFeatures> features = Optional.empty();
     private int nextRing;
     private long seq;
@@ -188,26 +176,9 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
         }).thenCompose(this::removeStaleKeys);
     }
 
-    /**
-     * Removes what the previous connection published and this one does not ({@code multi-queue-num-queues} and
-     * {@code queue-N/} after a move to one ring, {@code ring-ref0..N} after a smaller ring, ...), so that the new
-     * backend reads only this connection's keys. Linux needs no such step: after a save/restore or migration the
-     * toolstack writes the frontend's directory afresh, while here only the backend's directory is rewritten.
-     */
+    /** Removes what the previous connection published and this one does not ({@link BlkfrontKeys#stale}). */
     private CompletableFuture<Map<String, String>> removeStaleKeys(Map<String, String> keys) {
-        List<String> stale = new ArrayList<>();
-        for (String old : published) {
-            if (keys.containsKey(old)) {
-                continue;
-            }
-            int slash = old.indexOf('/');
-            String dir = slash < 0 ? null : old.substring(0, slash);
-            boolean dirKept = dir != null && keys.keySet().stream().anyMatch(k -> k.startsWith(dir + "/"));
-            String path = dir == null || dirKept ? old : dir;
-            if (!stale.contains(path)) {
-                stale.add(path);
-            }
-        }
+        List<String> stale = BlkfrontKeys.stale(published, keys.keySet());
         published = List.copyOf(keys.keySet());
         CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (String key : stale) {
@@ -222,7 +193,7 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
         boolean recovering = state == BlkifState.SUSPENDED && disk.isPresent();
         // blkif_recover() reads only the features again: the disk is the one the guest already has.
         CompletableFuture<Void> readDisk = recovering ? CompletableFuture.completedFuture(null)
-                : readDisk(backend).thenAccept(d -> disk = Optional.of(d));
+                : BlkfrontDisk.read(backend).thenAccept(d -> disk = Optional.of(d));
         return readDisk.thenCompose(v -> BlkfrontFeatures.gather(backend, config, bounce)).thenAccept(f -> {
             features = Optional.of(f);
             device.trace(TraceEvent.Kind.INFO, "blkfront: " + name + ": " + f.describe());
@@ -235,39 +206,6 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
             transition(BlkifState.CONNECTED, recovering ? "blkif_recover" : "blkfront_connect");
             kick();
         });
-    }
-
-    /** {@code xenbus_gather(sectors, info, sector-size)} and {@code physical-sector-size}. */
-    private CompletableFuture<Disk> readDisk(XenstoreReader backend) {
-        var sectors = backend.read(BlkFeatures.SECTORS);
-        var info = backend.read(BlkFeatures.INFO);
-        var sectorSize = backend.read(BlkFeatures.SECTOR_SIZE);
-        var physical = backend.read(BlkFeatures.PHYSICAL_SECTOR_SIZE);
-        return CompletableFuture.allOf(sectors, info, sectorSize, physical).thenApply(v -> {
-            long n = required(backend, BlkFeatures.SECTORS, sectors.join(), Long.MAX_VALUE);
-            int bits = (int) required(backend, BlkFeatures.INFO, info.join(), XsValues.U32_MAX);
-            long size = required(backend, BlkFeatures.SECTOR_SIZE, sectorSize.join(), XsValues.U32_MAX);
-            if (size < BlkifRequestSegment.SECTOR_SIZE || Long.bitCount(size) != 1 || size > 4096) {
-                throw new XenbusDeviceException(XenErrno.XEN_EINVAL, "reading backend fields at " + backend.dir()
-                        + ": sector-size " + size + " (expected: a power of two, 512..4096)");
-            }
-            long phys = physical.join().map(p -> XsValues.parseUnsigned(p, XsValues.U32_MAX))
-                    .filter(Decoded::isOk).map(Decoded::orElseThrow).orElse(size);
-            if (phys < size || phys % size != 0) {
-                phys = size;
-            }
-            return new Disk(n, bits, (int) size, (int) phys);
-        });
-    }
-
-    private static long required(XenstoreReader backend, String key, Optional<String> value, long max) {
-        String raw = value.orElseThrow(() -> new XenbusDeviceException(XenErrno.XEN_ENOENT,
-                "reading backend fields at " + backend.dir() + " (" + key + " missing)"));
-        return switch (XsValues.parseUnsigned(raw, max)) {
-            case Decoded.Ok<Long>(Long v) -> v;
-            case Decoded.Malformed<Long>(String reason) -> throw new XenbusDeviceException(XenErrno.XEN_EINVAL,
-                    "reading backend fields at " + backend.dir() + " (" + key + ": " + reason + ")");
-        };
     }
 
     @Override
@@ -375,7 +313,7 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
 
     /** What the guest's block layer answers without sending anything, or null to send. */
     private BlkStatus refusal(GuestIo io, BlkfrontFeatures f) {
-        Disk d = disk.orElseThrow();
+        BlkfrontDisk d = disk.orElseThrow();
         if (io.kind.writes() && d.readOnly()) {
             return BlkStatus.READ_ONLY;
         }
@@ -506,22 +444,22 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
 
     @Override
     public long sectors() {
-        return disk.map(Disk::sectors).orElse(0L);
+        return disk.map(BlkfrontDisk::sectors).orElse(0L);
     }
 
     @Override
     public int sectorSize() {
-        return disk.map(Disk::sectorSize).orElse(BlkifRequestSegment.SECTOR_SIZE);
+        return disk.map(BlkfrontDisk::sectorSize).orElse(BlkifRequestSegment.SECTOR_SIZE);
     }
 
     @Override
     public int physicalSectorSize() {
-        return disk.map(Disk::physicalSectorSize).orElse(BlkifRequestSegment.SECTOR_SIZE);
+        return disk.map(BlkfrontDisk::physicalSectorSize).orElse(BlkifRequestSegment.SECTOR_SIZE);
     }
 
     @Override
     public boolean readOnly() {
-        return disk.map(Disk::readOnly).orElse(false);
+        return disk.map(BlkfrontDisk::readOnly).orElse(false);
     }
 
     @Override
@@ -556,7 +494,7 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
 
     // ------------------------------------------------------------------------------------------ status
 
-    public Optional<Disk> disk() {
+    public Optional<BlkfrontDisk> disk() {
         return disk;
     }
 
