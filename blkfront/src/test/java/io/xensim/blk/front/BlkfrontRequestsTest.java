@@ -1,6 +1,5 @@
 package io.xensim.blk.front;
 
-import static io.xensim.blk.protocol.BlkifOp.BLKIF_OP_DISCARD;
 import static io.xensim.blk.protocol.BlkifOp.BLKIF_OP_FLUSH_DISKCACHE;
 import static io.xensim.blk.protocol.BlkifOp.BLKIF_OP_WRITE;
 import static io.xensim.blk.protocol.BlkifOp.BLKIF_OP_WRITE_BARRIER;
