@@ -342,6 +342,14 @@ public abstract class FrontendDevice implements XenbusDeviceHandler {
     public final void remove() {
         teardown();
         transition(Phase.REMOVED, "removed");
+        removed();
+    }
+
+    /**
+     * The device's directory is gone and it will not come back: the driver fails whatever it still holds for the
+     * guest (blkfront's requests parked for a reconnection). Runs after {@link #disconnect()}, if that was due.
+     */
+    protected void removed() {
     }
 
     @Override
