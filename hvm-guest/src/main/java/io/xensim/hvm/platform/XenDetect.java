@@ -25,7 +25,7 @@ public final class XenDetect {
     private static final int SCAN_END = 0x40010000;
     private static final int SCAN_STEP = 0x100;
 
-    private final List<String> log = new ArrayList<>();
+    private final List<KernelLogLine> log = new ArrayList<>();
 
     /** Linux's {@code xen_cpuid_base}: the base of the Xen leaves, or 0 if this is not Xen. */
     public static int xenCpuidBase(Cpuid cpu) {
@@ -45,11 +45,11 @@ public final class XenDetect {
         if (base == 0) {
             return Optional.empty();
         }
-        log.add("Hypervisor detected: Xen HVM");
+        log.add(KernelLogLine.info("Hypervisor detected: Xen HVM"));
         int maxLeaf = cpu.cpuid(base, 0).eax();
         int versionEax = cpu.cpuid(base + 1, 0).eax();
         var version = new XenVersion(versionEax >>> 16, versionEax & 0xffff);
-        log.add("Xen version " + version + ".");
+        log.add(KernelLogLine.info("Xen version " + version + "."));
         CpuidLeaf hypercall = cpu.cpuid(base + 2, 0);
         // init_hvm_pv_info reads the HVM leaf without checking the largest leaf: an absent one reads as zeros.
         CpuidLeaf hvm = cpu.cpuid(base + 4, 0);
@@ -61,7 +61,7 @@ public final class XenDetect {
     }
 
     /** The kernel lines printed so far. */
-    public List<String> log() {
+    public List<KernelLogLine> log() {
         return List.copyOf(log);
     }
 }

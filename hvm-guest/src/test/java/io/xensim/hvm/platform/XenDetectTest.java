@@ -11,7 +11,7 @@ class XenDetectTest {
         var host = detect.detect(XenCpuid.hvm(XenVersion.XEN_4_17, 3)).orElseThrow();
         assertThat(host).isEqualTo(new XenHost(0x40000000, 0x40000005, XenVersion.XEN_4_17, 1, 0x40000000,
                 XenCpuid.DEFAULT_HVM_FEATURES, 0, 3));
-        assertThat(detect.log()).containsExactly("Hypervisor detected: Xen HVM", "Xen version 4.17.");
+        assertThat(detect.log()).extracting(KernelLogLine::text).containsExactly("Hypervisor detected: Xen HVM", "Xen version 4.17.");
     }
 
     @Test
