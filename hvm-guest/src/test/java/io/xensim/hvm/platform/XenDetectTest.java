@@ -19,7 +19,7 @@ class XenDetectTest {
         var cpu = XenCpuid.hvm(XenVersion.XEN_4_17, 3).withViridian();
         assertThat(XenDetect.xenCpuidBase(cpu)).isEqualTo(0x40000100);
         assertThat(new XenDetect().detect(cpu).orElseThrow().hypercallMsr()).isEqualTo(0x40000200);
-        assertThat(cpu.exits()).as("0x40000000 and 0x40000100 for the base, then base+0/1/2/4")
+        assertThat(cpu.exits()).as("twice the scan of 0x40000000 and 0x40000100, then base+0, 1, 2 and 4")
                 .isEqualTo(2 + 2 + 4);
     }
 
