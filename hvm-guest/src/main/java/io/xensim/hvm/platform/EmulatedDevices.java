@@ -1,5 +1,7 @@
 package io.xensim.hvm.platform;
 
+import java.util.List;
+
 /**
  * The emulated devices the Xen platform device can take away when the guest asks (the device model's view of its
  * own machine). The emulated NIC and IDE models implement this; each call removes the devices it names from the
@@ -23,6 +25,35 @@ public interface EmulatedDevices {
 
     /** Every emulated NVMe controller. */
     void unplugNvme();
+
+    /**
+     * Every one of {@code parts}, told in the order given (the machine's NICs and its IDE controller are separate
+     * models; the platform device takes one listener).
+     */
+    static EmulatedDevices of(EmulatedDevices... parts) {
+        List<EmulatedDevices> all = List.of(parts);
+        return new EmulatedDevices() {
+            @Override
+            public void unplugNics() {
+                all.forEach(EmulatedDevices::unplugNics);
+            }
+
+            @Override
+            public void unplugIdeDisks() {
+                all.forEach(EmulatedDevices::unplugIdeDisks);
+            }
+
+            @Override
+            public void unplugAuxIdeDisks() {
+                all.forEach(EmulatedDevices::unplugAuxIdeDisks);
+            }
+
+            @Override
+            public void unplugNvme() {
+                all.forEach(EmulatedDevices::unplugNvme);
+            }
+        };
+    }
 
     /** A machine with nothing to unplug. */
     EmulatedDevices NONE = new EmulatedDevices() {

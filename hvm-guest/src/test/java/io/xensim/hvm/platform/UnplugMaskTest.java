@@ -3,10 +3,20 @@ package io.xensim.hvm.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class UnplugMaskTest {
+    @Test
+    void aCompositeTellsEveryPartInOrder() {
+        var nic = new RecordingDevices();
+        var ide = new RecordingDevices();
+        UnplugMask.apply(UnplugMask.UNPLUG_IDE_SCSI_DISKS | UnplugMask.UNPLUG_ALL_NICS, EmulatedDevices.of(nic, ide));
+        assertThat(nic.calls).containsExactly("ide", "nics");
+        assertThat(ide.calls).containsExactly("ide", "nics");
+    }
+
     @ParameterizedTest(name = "mask {0} -> {1}")
     @CsvSource(delimiter = ';', value = {
         "0x0; ''",
