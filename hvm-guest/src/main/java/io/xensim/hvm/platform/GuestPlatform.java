@@ -30,6 +30,15 @@ public final class GuestPlatform {
             Objects.requireNonNull(frontends, "frontends");
         }
 
+        /**
+         * The command line's three answers as plain values: PV on or off, the unplug mask ({@code XEN_UNPLUG_*}, 0
+         * for the default), and RHEL 6's {@code ignore} (run the checks, write no mask); both frontends built in.
+         */
+        public static Request of(boolean pvDrivers, int xenEmulUnplug, boolean noMaskWrite) {
+            return new Request(pvDrivers, xenEmulUnplug | (noMaskWrite ? XenUnplug.XEN_UNPLUG_IGNORE : 0),
+                    XenUnplug.Frontends.BOTH);
+        }
+
         /** PV on, the default mask, both frontends built in: an upstream kernel's default. */
         public static Request pvDefault() {
             return new Request(true, 0, XenUnplug.Frontends.BOTH);

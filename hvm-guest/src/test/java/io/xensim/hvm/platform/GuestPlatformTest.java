@@ -57,9 +57,10 @@ class GuestPlatformTest {
     @Test
     void ignoreKeepsTheEmulatedDevicesButBindsPv() {
         var machine = HvmMachine.create(9, HvmMachineConfig.defaults(), devices);
-        var result = GuestPlatform.boot(machine, params,
-                new GuestPlatform.Request(true, XenUnplug.XEN_UNPLUG_IGNORE, XenUnplug.Frontends.BOTH));
+        var result = GuestPlatform.boot(machine, params, GuestPlatform.Request.of(true, 0, true));
         assertThat(result.pvReady()).isTrue();
+        assertThat(result.unplug().orElseThrow().outcome()).isEqualTo(XenUnplug.Outcome.NOT_WRITTEN);
+        assertThat(machine.platformDevice().orElseThrow().unplugRequests()).isEmpty();
         assertThat(devices.calls).isEmpty();
     }
 
