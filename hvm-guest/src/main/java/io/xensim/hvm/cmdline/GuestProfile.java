@@ -1,0 +1,165 @@
+package io.xensim.hvm.cmdline;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The guest kernel a simulated HVM guest runs, as far as its command line is concerned. Both profiles bind the same
+ * netfront and blkfront (Linux 6.1's drivers); a profile changes what the command line means: what gates the Xen
+ * set-up (and so the platform PCI driver, the unplug and xenbus) and which {@code xen_emul_unplug} values exist.
+ *
+ * <p><b>Threading:</b> stateless.
+ *
+ * <p><b>Reference:</b>
+ * <ul>
+ *   <li>{@link #RHEL6_0}: the RHEL 6.0 (2.6.32-71) kernel of the seed. Its {@code xen_pv_hvm=} early parameter
+ *       turns PV-on-HVM on when the value starts with {@code enable} and prints "Enabling Xen PV-on-HVM"; without
+ *       it the platform PCI driver is never registered. Its {@code xen_emul_unplug=} is the 2.6.36-era parser
+ *       ({@code all}, {@code ide-disks}, {@code aux-ide-disks}, {@code nics}, {@code ignore}; {@code ignore} skips
+ *       the unplug ports entirely, as 6.1's {@code never} does). Its NMI watchdog still has the I/O APIC mode
+ *       ({@code nmi_watchdog=1}), which cannot work on a Xen HVM guest.</li>
+ *   <li>{@link #LINUX}: upstream Linux 6.1. PV-on-HVM is on by default; arch/x86/xen/platform-pci-unplug.c
+ *       {@code parse_xen_emul_unplug()} adds {@code unnecessary} and {@code never}; arch/x86/xen/enlighten_hvm.c
+ *       {@code xen_parse_nopv()} keeps {@code xen_nopv} as a deprecated alias of {@code nopv}. Its
+ *       {@code nmi_watchdog=1} only enables the perf-based hard-lockup detector (kernel/watchdog.c), which boots.
+ *       </li>
+ * </ul>
+ */
+public enum GuestProfile {
+    RHEL6_0("rhel6.0", new UnplugOption[] {
+            new UnplugOption("all", UnplugRequest.XEN_UNPLUG_ALL),
+            new UnplugOption("ide-disks", UnplugRequest.XEN_UNPLUG_ALL_IDE_DISKS),
+            new UnplugOption("aux-ide-disks", UnplugRequest.XEN_UNPLUG_AUX_IDE_DISKS),
+            new UnplugOption("nics", UnplugRequest.XEN_UNPLUG_ALL_NICS),
+            new UnplugOption("ignore", UnplugRequest.XEN_UNPLUG_NEVER)}),
+    LINUX("linux", new UnplugOption[] {
+            new UnplugOption("all", UnplugRequest.XEN_UNPLUG_ALL),
+            new UnplugOption("ide-disks", UnplugRequest.XEN_UNPLUG_ALL_IDE_DISKS),
+            new UnplugOption("aux-ide-disks", UnplugRequest.XEN_UNPLUG_AUX_IDE_DISKS),
+            new UnplugOption("nics", UnplugRequest.XEN_UNPLUG_ALL_NICS),
+            new UnplugOption("unnecessary", UnplugRequest.XEN_UNPLUG_UNNECESSARY),
+            new UnplugOption("never", UnplugRequest.XEN_UNPLUG_NEVER)});
+
+    /** The seed's guest. */
+    public static final GuestProfile DEFAULT = RHEL6_0;
+
+    /** The line RHEL 6.0 prints when {@code xen_pv_hvm=enable} is seen. */
+    public static final String ENABLING_PV_ON_HVM = "Enabling Xen PV-on-HVM";
+    /** Linux 6.1's notice for the deprecated spelling. */
+    public static final String XEN_NOPV_DEPRECATED = "\"xen_nopv\" is deprecated, please use \"nopv\" instead";
+    /** The exit status of a guest whose kernel panicked at boot. */
+    public static final int PANIC_EXIT_STATUS = 1;
+
+    private record UnplugOption(String name, int bit) {
+    }
+
+    private final String id;
+    private final UnplugOption[] unplugOptions;
+
+    GuestProfile(String id, UnplugOption[] unplugOptions) {
+        this.id = id;
+        this.unplugOptions = unplugOptions;
+    }
+
+    /** The profile's name in configs and on the command line ({@code rhel6.0}, {@code linux}). */
+    public String id() {
+        return id;
+    }
+
+    public static Optional<GuestProfile> fromId(String id) {
+        return Arrays.stream(values()).filter(p -> p.id.equals(id)).findFirst();
+    }
+
+    /** The {@code xen_emul_unplug} values this kernel knows, in the order its parser tries them. */
+    public List<String> unplugValues() {
+        return Arrays.stream(unplugOptions).map(UnplugOption::name).toList();
+    }
+
+    /** What this kernel makes of {@code line}. */
+    public BootParams interpret(KernelCommandLine line) {
+        List<String> log = new ArrayList<>();
+        List<KernelParam> ignored = new ArrayList<>();
+        boolean pvHvmEnabled = false;
+        boolean noPv = false;
+        boolean nmiIoApic = false;
+        UnplugRequest unplug = UnplugRequest.NONE;
+        for (KernelParam p : line.params()) {
+            if (p.is("xen_emul_unplug")) {
+                unplug = unplug.with(parseEmulUnplug(p.value().orElse(null), log));
+            } else if (this == RHEL6_0 && p.is("xen_pv_hvm")) {
+                // RHEL 6's parse_xen_pv_hvm(): only a value starting with "enable" counts (so "enabled" does too).
+                if (p.value().filter(v -> v.startsWith("enable")).isPresent()) {
+                    pvHvmEnabled = true;
+                    log.add(ENABLING_PV_ON_HVM);
+                }
+            } else if (this == LINUX && p.is("xen_nopv")) {
+                log.add(XEN_NOPV_DEPRECATED);
+                noPv = true;
+            } else if (this == LINUX && p.is("nopv")) {
+                noPv = true;
+            } else if (p.is("nmi_watchdog")) {
+                // 2.6.32's setup_nmi_watchdog(): the value is a number; 1 is NMI_IO_APIC. 6.1 has no such mode.
+                nmiIoApic = this == RHEL6_0 && p.value().map(String::strip).filter("1"::equals).isPresent();
+                if (this == LINUX) {
+                    ignored.add(p);
+                }
+            } else {
+                ignored.add(p);
+            }
+        }
+        boolean xenSetup = switch (this) {
+            case RHEL6_0 -> pvHvmEnabled;
+            case LINUX -> !noPv;
+        };
+        Optional<BootFailure> failure = nmiIoApic ? Optional.of(nmiWatchdogPanic()) : Optional.empty();
+        return new BootParams(this, line, xenSetup, unplug, failure, log, ignored);
+    }
+
+    /**
+     * {@code parse_xen_emul_unplug()}: a comma-separated list; each token selects the first known value it is a
+     * prefix of (strncmp with the token's length), so an empty token means {@code all}; an unknown token is
+     * warned about and skipped. A bare {@code xen_emul_unplug} (no {@code =}) hands the handler a NULL argument, so
+     * its loop never runs: no bits, no warning.
+     */
+    private int parseEmulUnplug(String arg, List<String> log) {
+        if (arg == null) {
+            return 0;
+        }
+        int bits = 0;
+        int from = 0;
+        while (true) {
+            int comma = arg.indexOf(',', from);
+            String token = comma < 0 ? arg.substring(from) : arg.substring(from, comma);
+            UnplugOption match = null;
+            for (UnplugOption option : unplugOptions) {
+                if (option.name.startsWith(token)) {
+                    match = option;
+                    break;
+                }
+            }
+            if (match != null) {
+                bits |= match.bit;
+            } else {
+                // Linux prints the rest of the argument from this token on (the printk gets the pointer p).
+                log.add("unrecognised option '" + arg.substring(from) + "' in parameter 'xen_emul_unplug'");
+            }
+            if (comma < 0) {
+                return bits;
+            }
+            from = comma + 1;
+        }
+    }
+
+    private static BootFailure nmiWatchdogPanic() {
+        return new BootFailure("nmi_watchdog=1 on an HVM guest", List.of(
+                "Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug and send a report."
+                        + "  Then try booting with the 'noapic' option.",
+                "xensim: nmi_watchdog=1 asks for the I/O APIC NMI watchdog, which routes timer interrupts through"
+                        + " the I/O APIC as NMIs; a Xen HVM guest's emulated I/O APIC does not deliver them as NMIs,"
+                        + " so the kernel's timer check fails and it panics at boot.",
+                "xensim: remove nmi_watchdog=1 from the guest's kernel command line (extra= in the domain config)"
+                        + " and boot again."), PANIC_EXIT_STATUS);
+    }
+}
