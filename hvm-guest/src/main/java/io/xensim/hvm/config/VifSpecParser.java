@@ -1,0 +1,314 @@
+package io.xensim.hvm.config;
+
+import io.xensim.xenbus.toolstack.DeviceConfig;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+
+/**
+ * Parses one {@code vif = [ '...' ]} entry as xl 4.17 does: the string is cut at commas (empty pieces vanish, as
+ * with {@code strtok}), leading blanks are dropped, and each token is {@code key=value} or a bare flag.
+ *
+ * <p>In a config file xl ignores what {@code parse_nic_config()} returns, so an unknown token or a bad value is a
+ * warning naming it and the guest is still created; a malformed MAC keeps the bytes parsed before the bad one.
+ * Only the tokens whose parser calls {@code exit()} stop creation: {@code rate} (libxlutil's vif rate parser),
+ * {@code devid} and {@code mtu} (xl's {@code parse_ulong()}). Those are {@link Result#fatal()}.
+ *
+ * <p>Under the {@link ToolstackDialect#XM} dialect, {@code type} follows xend instead: {@code ioemu} means an
+ * emulated NIC and a PV vif, any other value a PV vif only.
+ *
+ * <p><b>Threading:</b> stateless; the random source for default MACs is the caller's.
+ *
+ * <p><b>Reference:</b> xen tools/xl/xl_parse.c {@code parse_nic_config()}, {@code parse_ulong()} and the vif loop
+ * of {@code parse_config_data()}; tools/libs/util/libxlu_vif.c {@code xlu_vif_parse_rate()};
+ * tools/libs/light/libxl_nic.c {@code libxl__device_nic_setdefault()} (defaults, the random MAC); xend's
+ * image.py (the xm meaning of {@code type}).
+ */
+public final class VifSpecParser {
+    private VifSpecParser() {
+    }
+
+    /** The vif (absent only when {@code fatal} is), the warnings printed while parsing, and a fatal error. */
+    public record Result(Optional<VifSpec> vif, List<String> log, Optional<String> fatal) {
+        public Result {
+            Objects.requireNonNull(vif, "vif");
+            Objects.requireNonNull(fatal, "fatal");
+            log = List.copyOf(log);
+        }
+    }
+
+    /** The text xl prints for a {@code type} other than {@code vif} or {@code ioemu}. */
+    public static final String INVALID_TYPE = "Invalid parameter `type'.";
+    /** The text xl prints for a MAC it cannot read. */
+    public static final String INVALID_MAC = "Invalid parameter `mac'.";
+
+    /**
+     * @param source    the config's name, for libxlutil's messages
+     * @param spec      the vif string
+     * @param devid     the default device id (the vif's index in the list)
+     * @param domain    the domain's type, which picks the default {@code type}
+     */
+    public static Result parse(String source, String spec, int devid, DomainType domain, ToolstackDialect dialect,
+                               RandomGenerator random) {
+        Objects.requireNonNull(spec, "spec");
+        Builder b = new Builder(devid);
+        List<String> log = new ArrayList<>();
+        for (String piece : spec.split(",")) {
+            String token = piece.replaceFirst("^ +", "");
+            if (piece.isEmpty()) {
+                continue;
+            }
+            Optional<String> fatal = token(source, b, token, dialect, log);
+            if (fatal.isPresent()) {
+                return new Result(Optional.empty(), log, fatal);
+            }
+        }
+        return new Result(Optional.of(b.build(domain, random)), log, Optional.empty());
+    }
+
+    private static final class Builder {
+        int devid;
+        byte[] mac = new byte[6];
+        String bridge;
+        NicType type;
+        String model;
+        String vifname;
+        String script;
+        String ip;
+        String backend;
+        VifRate rate;
+        long mtu;
+        Boolean trusted;
+
+        Builder(int devid) {
+            this.devid = devid;
+        }
+
+        /** libxl__device_nic_setdefault(). */
+        VifSpec build(DomainType domain, RandomGenerator random) {
+            if (isZero(mac)) {
+                mac[0] = 0x00;
+                mac[1] = 0x16;
+                mac[2] = 0x3e;
+                mac[3] = (byte) (random.nextInt(256) & 0x7f);
+                mac[4] = (byte) random.nextInt(256);
+                mac[5] = (byte) random.nextInt(256);
+            }
+            NicType t = type != null ? type : domain == DomainType.HVM ? NicType.VIF_IOEMU : NicType.VIF;
+            return new VifSpec(devid, HexFormat.ofDelimiter(":").formatHex(mac),
+                    bridge != null ? bridge : VifSpec.DEFAULT_BRIDGE, t, model != null ? model : VifSpec.DEFAULT_MODEL,
+                    Optional.ofNullable(vifname), script != null ? script : DeviceConfig.VIF_BRIDGE_SCRIPT,
+                    Optional.ofNullable(ip), Optional.ofNullable(backend), Optional.ofNullable(rate),
+                    mtu == 0 ? DeviceConfig.NIC_MTU_DEFAULT : (int) mtu, trusted == null || trusted);
+        }
+
+        private static boolean isZero(byte[] bytes) {
+            for (byte x : bytes) {
+                if (x != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** One token; a fatal message when xl would exit. */
+    private static Optional<String> token(String source, Builder b, String token, ToolstackDialect dialect,
+                                          List<String> log) {
+        String value;
+        if ((value = option("type", token)) != null) {
+            if (dialect == ToolstackDialect.XM) {
+                b.type = value.equals("ioemu") ? NicType.VIF_IOEMU : NicType.VIF;
+            } else if (value.equals("vif")) {
+                b.type = NicType.VIF;
+            } else if (value.equals("ioemu")) {
+                b.type = NicType.VIF_IOEMU;
+            } else {
+                log.add(INVALID_TYPE);
+            }
+        } else if ((value = option("mac", token)) != null) {
+            parseMac(b.mac, value, log);
+        } else if ((value = option("bridge", token)) != null) {
+            b.bridge = value;
+        } else if ((value = option("netdev", token)) != null) {
+            log.add("the netdev parameter is deprecated, please use gatewaydev instead");
+        } else if (option("gatewaydev", token) != null) {
+            // Routed set-ups only; nothing in this model uses it.
+        } else if ((value = option("ip", token)) != null) {
+            b.ip = value;
+        } else if ((value = option("script", token)) != null) {
+            b.script = value;
+        } else if ((value = option("backend", token)) != null) {
+            b.backend = value;
+        } else if ((value = option("vifname", token)) != null) {
+            b.vifname = value;
+        } else if ((value = option("model", token)) != null) {
+            b.model = value;
+        } else if ((value = option("rate", token)) != null) {
+            Rate r = parseRate(source, value);
+            if (r.error != null) {
+                return Optional.of(r.error);
+            }
+            b.rate = r.rate;
+        } else if (option("accel", token) != null) {
+            log.add("the accel parameter for vifs is currently not supported");
+        } else if ((value = option("devid", token)) != null) {
+            long v = parseUlong(value);
+            if (v < 0 || v > Integer.MAX_VALUE) {
+                return Optional.of("xl: failed to convert \"" + value + "\" to number");
+            }
+            b.devid = (int) v;
+        } else if ((value = option("mtu", token)) != null) {
+            long v = parseUlong(value);
+            if (v < 0 || v > Integer.MAX_VALUE) {
+                return Optional.of("xl: failed to convert \"" + value + "\" to number");
+            }
+            b.mtu = v;
+        } else if (token.equals("trusted")) {
+            b.trusted = true;
+        } else if (token.equals("untrusted")) {
+            b.trusted = false;
+        } else {
+            log.add("unrecognized argument `" + token + "'");
+        }
+        return Optional.empty();
+    }
+
+    /** {@code MATCH_OPTION}: the value after {@code key=}, or null. */
+    private static String option(String key, String token) {
+        return token.startsWith(key + "=") ? token.substring(key.length() + 1) : null;
+    }
+
+    /**
+     * The MAC loop of {@code parse_nic_config()}: six hex numbers, each read with {@code strtoul(.., 16)} and
+     * followed by one separator character; at the first one that is missing or above 255 it warns and stops,
+     * keeping the bytes already stored. (Past the end of the string C would read the next token's bytes; here
+     * that is a missing number.)
+     */
+    private static void parseMac(byte[] mac, String text, List<String> log) {
+        int at = 0;
+        for (int i = 0; i < 6; i++) {
+            int p = at;
+            while (p < text.length() && Character.isWhitespace(text.charAt(p))) {
+                p++;
+            }
+            if (p + 1 < text.length() && text.charAt(p) == '0' && (text.charAt(p + 1) | 0x20) == 'x'
+                    && p + 2 < text.length() && Character.digit(text.charAt(p + 2), 16) >= 0) {
+                p += 2;
+            }
+            int start = p;
+            long val = 0;
+            while (p < text.length() && Character.digit(text.charAt(p), 16) >= 0) {
+                val = Math.min(val * 16 + Character.digit(text.charAt(p), 16), 1L << 40);
+                p++;
+            }
+            if (at >= text.length() || p == start || val > 255) {
+                log.add(INVALID_MAC);
+                return;
+            }
+            mac[i] = (byte) val;
+            at = p + 1;
+        }
+    }
+
+    /** xl's {@code parse_ulong()}: {@code strtoul(s, &end, 10)}, failing on no digits; -1 when it fails. */
+    private static long parseUlong(String text) {
+        int p = 0;
+        while (p < text.length() && Character.isWhitespace(text.charAt(p))) {
+            p++;
+        }
+        int start = p;
+        long val = 0;
+        while (p < text.length() && Character.isDigit(text.charAt(p))) {
+            val = val * 10 + (text.charAt(p) - '0');
+            if (val > Integer.MAX_VALUE) {
+                return -1;
+            }
+            p++;
+        }
+        return p == start ? -1 : val;
+    }
+
+    private record Rate(VifRate rate, String error) {
+    }
+
+    private static final Pattern BYTES_PER_SEC = Pattern.compile("^[0-9]+[GMK]?[Bb]/s$");
+    private static final Pattern INTERVAL = Pattern.compile("^[0-9]+[mu]?s?$");
+    private static final long UINT32_MAX = 0xffff_ffffL;
+
+    /** {@code xlu_vif_parse_rate()}: {@code <n>[GMK](B|b)/s[@<n>[m|u][s]]}, interval 50 ms by default. */
+    private static Rate parseRate(String source, String rate) {
+        int at = rate.indexOf('@');
+        String bytes = at < 0 ? rate : rate.substring(0, at);
+        String interval = at < 0 ? null : rate.substring(at + 1);
+        if (bytes.isEmpty()) {
+            return vifError(source, "no rate specified", rate);
+        }
+        if (!BYTES_PER_SEC.matcher(bytes).matches()) {
+            return vifError(source, "invalid rate", bytes);
+        }
+        int digits = 0;
+        while (Character.isDigit(bytes.charAt(digits))) {
+            digits++;
+        }
+        long perSec = parseBounded(bytes.substring(0, digits));
+        if (perSec <= 0) {
+            return vifError(source, "rate overflow", bytes);
+        }
+        char unit = bytes.charAt(digits);
+        perSec *= switch (unit) {
+            case 'G' -> 1_000_000_000L;
+            case 'M' -> 1_000_000L;
+            case 'K' -> 1_000L;
+            default -> 1L;
+        };
+        if (unit == 'b' || bytes.charAt(digits + 1) == 'b') {
+            perSec /= 8;
+        }
+        long usecs = 50_000;
+        if (interval != null) {
+            if (!INTERVAL.matcher(interval).matches()) {
+                return vifError(source, "invalid replenishment interval", interval);
+            }
+            int d = 0;
+            while (d < interval.length() && Character.isDigit(interval.charAt(d))) {
+                d++;
+            }
+            long n = parseBounded(interval.substring(0, d));
+            if (n <= 0) {
+                return vifError(source, "replenishment interval overflow", interval);
+            }
+            String suffix = interval.substring(d);
+            if (suffix.isEmpty() || suffix.startsWith("s")) {
+                n *= 1_000_000L;
+            } else if (suffix.startsWith("m")) {
+                n *= 1_000L;
+            }
+            if (n > UINT32_MAX) {
+                return vifError(source, "replenishment interval overflow", interval);
+            }
+            usecs = n;
+        }
+        if (Long.compareUnsigned(perSec, Long.divideUnsigned(-1L, usecs)) > 0) {
+            return vifError(source, "rate overflow", rate);
+        }
+        return new Rate(new VifRate(perSec * usecs / 1_000_000L, usecs), null);
+    }
+
+    /** A decimal number that must be in 1..UINT32_MAX; 0 or -1 otherwise. */
+    private static long parseBounded(String digits) {
+        if (digits.length() > 10) {
+            return -1;
+        }
+        long v = Long.parseLong(digits);
+        return v > UINT32_MAX ? -1 : v;
+    }
+
+    private static Rate vifError(String source, String msg, String what) {
+        return new Rate(null, source + ": config parsing error in vif: " + msg + " in `" + what + "'");
+    }
+}

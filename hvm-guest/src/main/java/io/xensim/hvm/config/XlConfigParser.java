@@ -1,0 +1,452 @@
+package io.xensim.hvm.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reads the xl.cfg format: {@code key = value} statements ended by a newline or {@code ;}, values that are quoted
+ * strings (single or double quotes, C escapes), numbers, or lists {@code [ v, v, ... ]} that may span lines and end
+ * with a comma; {@code #} comments to the end of the line; {@code key += value} appends to an earlier string or list.
+ *
+ * <p>Errors are reported as libxlutil reports them, {@code <file>:<line>: config parsing error near `<token>':
+ * <message>}, with bison's verbose syntax messages ({@code syntax error, unexpected IDENT, expecting NEWLINE or
+ * ';'}); after an error the parser skips to the end of the line and goes on, so one run reports every bad line, and
+ * a line with a lexical error reports nothing more. The expected-token lists are those of the grammar's states,
+ * written out by hand rather than generated.
+ *
+ * <p><b>Threading:</b> one parser per call; not shared.
+ *
+ * <p><b>Reference:</b> xen tools/libs/util/libxlu_cfg_l.l (tokens), libxlu_cfg_y.y (grammar, {@code error NEWLINE}
+ * recovery), libxlu_cfg.c ({@code xlu__cfg_yyerror()}, {@code xlu__cfgl_lexicalerror()},
+ * {@code xlu__cfgl_dequote()}, {@code xlu__cfg_set_store()} and {@code +=} concatenation, the "looks like Python"
+ * warning).
+ */
+public final class XlConfigParser {
+
+    /** The outcome: a config when no error was reported, and every message in order either way. */
+    public record Parsed(Optional<XlConfig> config, List<String> errors) {
+        public Parsed {
+            Objects.requireNonNull(config, "config");
+            errors = List.copyOf(errors);
+        }
+
+        public boolean ok() {
+            return config.isPresent();
+        }
+    }
+
+    private enum Kind {
+        IDENT("IDENT"), STRING("STRING"), NUMBER("NUMBER"), NEWLINE("NEWLINE"), OP_ADD("+="), EQUALS("'='"),
+        SEMICOLON("';'"), LBRACKET("'['"), RBRACKET("']'"), COMMA("','"), END("$end");
+
+        final String bisonName;
+
+        Kind(String bisonName) {
+            this.bisonName = bisonName;
+        }
+    }
+
+    /** {@code text} is what the lexer matched (yytext), {@code value} the dequoted string for STRING. */
+    private record Token(Kind kind, String text, String value, int line) {
+    }
+
+    private final String source;
+    private final String input;
+    private final List<String> errors = new ArrayList<>();
+    private final Map<String, Setting> settings = new LinkedHashMap<>();
+    private int pos;
+    private int line = 1;
+    private int lexErrorLine = -1;
+    private boolean likelyPython;
+    private Token lookahead;
+
+    private XlConfigParser(String source, String input) {
+        this.source = source;
+        this.input = input;
+    }
+
+    /** Parses {@code text}, naming {@code source} (normally the file name) in every message. */
+    public static Parsed parse(String source, String text) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(text, "text");
+        XlConfigParser parser = new XlConfigParser(source, text);
+        parser.file();
+        if (!parser.errors.isEmpty() && parser.likelyPython) {
+            parser.errors.add("warning: Config file looks like it contains Python code.");
+            parser.errors.add("warning:  Arbitrary Python is no longer supported.");
+            parser.errors.add("warning:  See https://wiki.xen.org/wiki/PythonInXlConfig");
+        }
+        Optional<XlConfig> config = parser.errors.isEmpty()
+                ? Optional.of(new XlConfig(source, parser.settings)) : Optional.empty();
+        return new Parsed(config, parser.errors);
+    }
+
+    // ---- grammar: file: stmts | stmts assignment ----
+
+    private void file() {
+        while (true) {
+            Token t = peek();
+            switch (t.kind) {
+                case END -> {
+                    return;
+                }
+                case NEWLINE, SEMICOLON -> take();
+                case IDENT -> {
+                    if (!assignment()) {
+                        recover();
+                        continue;
+                    }
+                    Token end = peek();
+                    if (end.kind == Kind.NEWLINE || end.kind == Kind.SEMICOLON) {
+                        take();
+                    } else if (end.kind != Kind.END) {
+                        syntaxError(end, "$end or NEWLINE or ';'");
+                        recover();
+                    }
+                }
+                default -> {
+                    syntaxError(t, "$end or IDENT or NEWLINE or ';'");
+                    recover();
+                }
+            }
+        }
+    }
+
+    /** {@code IDENT '=' value | IDENT "+=" value}; false after reporting a syntax error. */
+    private boolean assignment() {
+        Token name = take();
+        Token op = peek();
+        if (op.kind != Kind.EQUALS && op.kind != Kind.OP_ADD) {
+            syntaxError(op, "+= or '='");
+            return false;
+        }
+        take();
+        Optional<ConfigValue> value = value("STRING or NUMBER or '['");
+        if (value.isEmpty()) {
+            return false;
+        }
+        store(name.text, op.kind == Kind.OP_ADD, value.get());
+        return true;
+    }
+
+    /** {@code atom | '[' nlok valuelist ']'}; {@code expecting} is the message for a token that starts neither. */
+    private Optional<ConfigValue> value(String expecting) {
+        Token t = peek();
+        switch (t.kind) {
+            case STRING, NUMBER -> {
+                take();
+                return Optional.of(new ConfigValue.Atom(t.value, t.line));
+            }
+            case LBRACKET -> {
+                take();
+                return list(t.line);
+            }
+            default -> {
+                syntaxError(t, expecting);
+                return Optional.empty();
+            }
+        }
+    }
+
+    private Optional<ConfigValue> list(int startLine) {
+        List<ConfigValue> items = new ArrayList<>();
+        skipNewlines();
+        if (peek().kind == Kind.RBRACKET) {
+            take();
+            return Optional.of(new ConfigValue.ListValue(items, startLine));
+        }
+        while (true) {
+            // Five tokens could follow here (a value, ']' or a newline): bison then prints no "expecting" list.
+            Optional<ConfigValue> item = value(null);
+            if (item.isEmpty()) {
+                return Optional.empty();
+            }
+            items.add(item.get());
+            skipNewlines();
+            Token t = peek();
+            if (t.kind == Kind.RBRACKET) {
+                take();
+                return Optional.of(new ConfigValue.ListValue(items, startLine));
+            }
+            if (t.kind != Kind.COMMA) {
+                syntaxError(t, "NEWLINE or ']' or ','");
+                return Optional.empty();
+            }
+            take();
+            skipNewlines();
+            if (peek().kind == Kind.RBRACKET) {
+                take();
+                return Optional.of(new ConfigValue.ListValue(items, startLine));
+            }
+        }
+    }
+
+    private void skipNewlines() {
+        while (peek().kind == Kind.NEWLINE) {
+            take();
+        }
+    }
+
+    /** The {@code error NEWLINE} rule: drop tokens up to and including the next newline. */
+    private void recover() {
+        while (true) {
+            Token t = take();
+            if (t.kind == Kind.NEWLINE || t.kind == Kind.END) {
+                return;
+            }
+        }
+    }
+
+    /** {@code xlu__cfg_set_store()}: a later setting replaces an earlier one; {@code +=} concatenates first. */
+    private void store(String name, boolean addition, ConfigValue value) {
+        ConfigValue stored = value;
+        Setting previous = settings.get(name);
+        if (addition && previous != null) {
+            ConfigValue prev = previous.value();
+            if (prev instanceof ConfigValue.Atom(String a, int l) && value instanceof ConfigValue.Atom(String b, int l2)) {
+                stored = new ConfigValue.Atom(a + b, l2);
+            } else if (prev instanceof ConfigValue.ListValue(List<ConfigValue> a, int l)
+                    && value instanceof ConfigValue.ListValue(List<ConfigValue> b, int l2)) {
+                List<ConfigValue> both = new ArrayList<>(a);
+                both.addAll(b);
+                stored = new ConfigValue.ListValue(both, l2);
+            } else {
+                report(line, lookaheadText(), "can't add [list] to \"string\" or vice versa");
+                lexErrorLine = line;
+                return;
+            }
+        }
+        settings.remove(name);
+        settings.put(name, new Setting(name, stored, addition, value.line()));
+    }
+
+    private String lookaheadText() {
+        return lookahead == null ? "" : lookahead.text;
+    }
+
+    /** {@code xlu__cfg_yyerror()} with bison's verbose message. */
+    private void syntaxError(Token t, String expecting) {
+        String msg = "syntax error, unexpected " + t.kind.bisonName + (expecting == null ? "" : ", expecting "
+                + expecting);
+        int at = t.kind == Kind.NEWLINE && t.text.endsWith("\n") ? t.line : t.line;
+        if (at <= lexErrorLine) {
+            return;
+        }
+        report(at, t.text, msg);
+    }
+
+    /** The message layout of {@code xlu__cfg_yyerror()}: a trailing newline and blanks are not shown. */
+    private void report(int at, String text, String msg) {
+        String shown = text;
+        String newline = "";
+        if (shown.endsWith("\n")) {
+            shown = shown.substring(0, shown.length() - 1);
+            if (shown.isEmpty()) {
+                newline = "<newline>";
+            }
+        }
+        shown = shown.replaceAll("[ \t]+$", "");
+        String near = shown.isEmpty() ? "" : "`" + shown + "'";
+        errors.add(source + ":" + at + ": config parsing error near " + near + newline + ": " + msg);
+    }
+
+    // ---- lexer ----
+
+    private Token peek() {
+        if (lookahead == null) {
+            lookahead = lex();
+        }
+        return lookahead;
+    }
+
+    private Token take() {
+        Token t = peek();
+        lookahead = null;
+        return t;
+    }
+
+    private Token lex() {
+        while (true) {
+            if (pos >= input.length()) {
+                return new Token(Kind.END, "", null, line);
+            }
+            char c = input.charAt(pos);
+            int start = pos;
+            if (c == ' ' || c == '\t') {
+                pos++;
+                continue;
+            }
+            if (c == '\n') {
+                pos++;
+                return new Token(Kind.NEWLINE, "\n", null, line++);
+            }
+            if (c == '#') {
+                int nl = input.indexOf('\n', pos);
+                pos = nl < 0 ? input.length() : nl + 1;
+                return new Token(Kind.NEWLINE, input.substring(start, pos), null, nl < 0 ? line : line++);
+            }
+            if (c >= 'a' && c <= 'z') {
+                pos++;
+                while (pos < input.length() && isIdentChar(input.charAt(pos))) {
+                    pos++;
+                }
+                return new Token(Kind.IDENT, input.substring(start, pos), null, line);
+            }
+            if (c >= '0' && c <= '9') {
+                pos++;
+                while (pos < input.length() && isNumberChar(input.charAt(pos))) {
+                    pos++;
+                }
+                String text = input.substring(start, pos);
+                return new Token(Kind.NUMBER, text, text, line);
+            }
+            if (c == '"' || c == '\'') {
+                int end = closingQuote(c);
+                if (end >= 0) {
+                    pos = end + 1;
+                    String text = input.substring(start, pos);
+                    Optional<String> value = dequote(text);
+                    if (value.isEmpty()) {
+                        continue;
+                    }
+                    return new Token(Kind.STRING, text, value.get(), line);
+                }
+            }
+            switch (c) {
+                case ',' -> {
+                    pos++;
+                    return new Token(Kind.COMMA, ",", null, line);
+                }
+                case '[' -> {
+                    pos++;
+                    return new Token(Kind.LBRACKET, "[", null, line);
+                }
+                case ']' -> {
+                    pos++;
+                    return new Token(Kind.RBRACKET, "]", null, line);
+                }
+                case '=' -> {
+                    pos++;
+                    return new Token(Kind.EQUALS, "=", null, line);
+                }
+                case ';' -> {
+                    pos++;
+                    return new Token(Kind.SEMICOLON, ";", null, line);
+                }
+                case '+' -> {
+                    if (pos + 1 < input.length() && input.charAt(pos + 1) == '=') {
+                        pos += 2;
+                        return new Token(Kind.OP_ADD, "+=", null, line);
+                    }
+                }
+                default -> {
+                }
+            }
+            // Anything else: a lexical error covering the rest of the word; characters that are common in Python
+            // but never in xl.cfg raise the "looks like Python" hint.
+            if ("+-.():".indexOf(c) >= 0) {
+                likelyPython = true;
+            }
+            pos++;
+            while (pos < input.length() && " \t\n".indexOf(input.charAt(pos)) < 0) {
+                pos++;
+            }
+            lexicalError(input.substring(start, pos), "lexical error");
+        }
+    }
+
+    private static boolean isIdentChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+    }
+
+    private static boolean isNumberChar(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x';
+    }
+
+    /** The index of the quote closing the string opening at {@code pos}, or -1 if the line ends first. */
+    private int closingQuote(char quote) {
+        int i = pos + 1;
+        while (i < input.length()) {
+            char c = input.charAt(i);
+            if (c == '\n') {
+                return -1;
+            }
+            if (c == '\\') {
+                if (i + 1 >= input.length() || input.charAt(i + 1) == '\n') {
+                    return -1;
+                }
+                i += 2;
+                continue;
+            }
+            if (c == quote) {
+                return i;
+            }
+            i++;
+        }
+        return -1;
+    }
+
+    /** {@code xlu__cfgl_dequote()}: C escapes inside a quoted string. */
+    private Optional<String> dequote(String text) {
+        StringBuilder out = new StringBuilder();
+        int end = text.length() - 1;
+        for (int i = 1; i < end; i++) {
+            char c = text.charAt(i);
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            char nc = text.charAt(++i);
+            switch (nc) {
+                case '"', '\'', '\\' -> out.append(nc);
+                case 'a' -> out.append('\u0007');
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'v' -> out.append('\u000b');
+                case 'x' -> {
+                    int digits = 0;
+                    while (digits < 2 && i + 1 + digits < end && Character.digit(text.charAt(i + 1 + digits), 16) >= 0) {
+                        digits++;
+                    }
+                    if (digits < 2) {
+                        lexicalError(text, "invalid digit after backslash hex numerical character escape in quoted"
+                                + " string");
+                        return Optional.empty();
+                    }
+                    out.append((char) Integer.parseInt(text.substring(i + 1, i + 3), 16));
+                    i += 2;
+                }
+                default -> {
+                    if (nc >= '0' && nc <= '7') {
+                        int j = i;
+                        while (j < end && j < i + 3 && text.charAt(j) >= '0' && text.charAt(j) <= '7') {
+                            j++;
+                        }
+                        out.append((char) Integer.parseInt(text.substring(i, j), 8));
+                        i = j - 1;
+                    } else {
+                        // (sic) libxlutil's message says "backlash".
+                        lexicalError(text, "invalid character after backlash in quoted string");
+                        return Optional.empty();
+                    }
+                }
+            }
+        }
+        return Optional.of(out.toString());
+    }
+
+    /** {@code xlu__cfgl_lexicalerror()}: reported at the current line, which then reports nothing more. */
+    private void lexicalError(String text, String msg) {
+        if (line > lexErrorLine) {
+            report(line, text, msg);
+        }
+        lexErrorLine = line;
+    }
+}
