@@ -1,5 +1,6 @@
 package io.xensim.hvm.cmdline;
 
+import io.xensim.xenbus.Decoded;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -75,6 +76,14 @@ public enum GuestProfile {
     /** The {@code xen_emul_unplug} values this kernel knows, in the order its parser tries them. */
     public List<String> unplugValues() {
         return Arrays.stream(unplugOptions).map(UnplugOption::name).toList();
+    }
+
+    /** Splits {@code line} and interprets it; malformed when a double quote is never closed. */
+    public Decoded<BootParams> interpret(String line) {
+        return switch (KernelCommandLine.parse(line)) {
+            case Decoded.Ok<KernelCommandLine>(KernelCommandLine parsed) -> Decoded.ok(interpret(parsed));
+            case Decoded.Malformed<KernelCommandLine>(String reason) -> Decoded.malformed(reason);
+        };
     }
 
     /** What this kernel makes of {@code line}. */

@@ -232,11 +232,10 @@ public final class XlConfigParser {
     private void syntaxError(Token t, String expecting) {
         String msg = "syntax error, unexpected " + t.kind.bisonName + (expecting == null ? "" : ", expecting "
                 + expecting);
-        int at = t.kind == Kind.NEWLINE && t.text.endsWith("\n") ? t.line : t.line;
-        if (at <= lexErrorLine) {
+        if (t.line <= lexErrorLine) {
             return;
         }
-        report(at, t.text, msg);
+        report(t.line, t.text, msg);
     }
 
     /** The message layout of {@code xlu__cfg_yyerror()}: a trailing newline and blanks are not shown. */

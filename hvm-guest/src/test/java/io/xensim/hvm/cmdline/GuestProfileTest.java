@@ -71,6 +71,13 @@ class GuestProfileTest {
     }
 
     @Test
+    void interpretingAStringReportsAnUnclosedQuote() {
+        assertThat(GuestProfile.LINUX.interpret("ro \"xen_emul_unplug=never")).isInstanceOfSatisfying(
+                io.xensim.xenbus.Decoded.Malformed.class, m -> assertThat(m.reason()).contains("position 3"));
+        assertThat(GuestProfile.LINUX.interpret("nopv").orElseThrow().xenSetup()).isFalse();
+    }
+
+    @Test
     void theDefaultProfileIsTheSeedsRhel6Kernel() {
         assertThat(GuestProfile.DEFAULT).isEqualTo(GuestProfile.RHEL6_0);
         assertThat(GuestProfile.fromId("rhel6.0")).contains(GuestProfile.RHEL6_0);

@@ -115,6 +115,23 @@ class DiskSpecParserTest {
     }
 
     @Test
+    void toDeviceConfigIsTheVbd() {
+        var vbd = ok("/img/rhel6.raw,raw,xvda,w").toDeviceConfig(3, 0).orElseThrow();
+        assertThat(vbd.type()).isEqualTo("vbd");
+        assertThat(vbd.devid()).isEqualTo(51712);
+        assertThat(vbd.frontendKeys()).containsEntry("virtual-device", "51712").containsEntry("device-type", "disk");
+        assertThat(vbd.backendKeys()).containsEntry("params", "/img/rhel6.raw").containsEntry("type", "phy")
+                .containsEntry("mode", "w").containsEntry("dev", "xvda");
+        var iso = ok("/iso,,hdc,cdrom").toDeviceConfig(3, 0).orElseThrow();
+        assertThat(iso.frontendKeys()).containsEntry("device-type", "cdrom");
+        assertThat(iso.backendKeys()).containsEntry("mode", "r").containsEntry("removable", "1");
+        assertThat(ok("/img/x.qcow2,qcow2,xvdb").toDeviceConfig(3, 0).orElseThrow().backendKeys())
+                .containsEntry("type", "qdisk");
+        assertThat(ok(",hdc:cdrom,r").toDeviceConfig(3, 0)).isEmpty();
+        assertThat(ok("/img,,vda").toDeviceConfig(3, 0)).isEmpty();
+    }
+
+    @Test
     void emulatedIdeIsTheHdNames() {
         assertThat(ok("/img,,hda").emulatedIde()).isTrue();
         assertThat(ok("/img,,xvda").emulatedIde()).isFalse();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -17,7 +16,8 @@ class XlConfigParserProperties {
     void anyTextParsesOrReportsWithoutThrowing(@ForAll("configish") String text) {
         XlConfigParser.Parsed parsed = XlConfigParser.parse("f", text);
         assertThat(parsed.ok()).isEqualTo(parsed.errors().isEmpty());
-        parsed.errors().forEach(e -> assertThat(e).startsWith(""));
+        // Every message is libxlutil's "<file>:<line>: config parsing error near ..." or the Python hint.
+        parsed.errors().forEach(e -> assertThat(e).matches("(f:[0-9]+: config parsing error near .*: .+|warning: .*)"));
     }
 
     @Provide
@@ -49,7 +49,6 @@ class XlConfigParserProperties {
         assertThat(c.list(key, new ArrayList<>()).orElseThrow())
                 .extracting(v -> ((ConfigValue.Atom) v).text()).containsExactlyElementsOf(items);
         assertThat(c.settings()).containsOnlyKeys(key);
-        assertThat(c.settings()).isNotEqualTo(Map.of());
     }
 
     @Provide
