@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  *
  * <p><b>Threading:</b> stateless.
  *
+ * <p>The rules are those of Xen 4.17 (later releases added {@code trusted}, {@code untrusted} and
+ * {@code grant_usage=}; under 4.17 those are positional parameters). Behaviour was checked against the installed
+ * libxlutil 4.17 on randomly generated specs.
+ *
  * <p><b>Reference:</b> xen tools/libs/util/libxlu_disk_l.l (rules and their actions), libxlu_disk.c
  * ({@code xlu__disk_err()} message, {@code xlu_disk_parse()} defaults and final checks),
  * docs/man/xl-disk-configuration.5.pod.
@@ -54,10 +58,6 @@ public final class DiskSpecParser {
         COLO_EXPORT("colo-export=[^,]*,?", null),
         ACTIVE_DISK("active-disk=[^,]*,?", null),
         HIDDEN_DISK("hidden-disk=[^,]*,?", null),
-        TRUSTED("trusted,?", null),
-        UNTRUSTED("untrusted,?", null),
-        GRANT_USAGE_1("grant_usage=1,?", null),
-        GRANT_USAGE_0("grant_usage=0,?", null),
         TARGET("target=.*", null),
         UNKNOWN_PARAMETER("[a-z][-a-z0-9]*=[^,],?", null),
         FORMAT_PREFIX("(?:raw|qcow2?|vhd):", ".*"),
@@ -272,8 +272,7 @@ public final class DiskSpecParser {
     /** The rule's action; false when the scanner returns (stops). */
     private static boolean act(Context c, Rule rule, String text, String rest) {
         switch (rule) {
-            case WHITESPACE, DIRECT_IO_SAFE, DISCARD, NO_DISCARD, COLO, NO_COLO, TRUSTED, UNTRUSTED, GRANT_USAGE_1,
-                 GRANT_USAGE_0 -> {
+            case WHITESPACE, DIRECT_IO_SAFE, DISCARD, NO_DISCARD, COLO, NO_COLO -> {
             }
             case FORMAT -> c.setFormat(fromEquals(text));
             case CDROM, DEVTYPE_CDROM -> c.cdrom = true;
@@ -324,7 +323,11 @@ public final class DiskSpecParser {
                 return positional(c, strip(text, ','));
             }
             case ANY -> {
-                // BEGIN(LEXERR); yymore(): the bad character and the rest of the line.
+                // BEGIN(LEXERR); yymore(): the bad character and the rest of the line. When nothing follows, the
+                // end of the string comes first and the scanner stops without a word.
+                if (rest.isEmpty()) {
+                    return false;
+                }
                 int nl = rest.indexOf('\n');
                 c.err(text + (nl < 0 ? rest : rest.substring(0, nl)), "bad disk syntax");
                 return false;

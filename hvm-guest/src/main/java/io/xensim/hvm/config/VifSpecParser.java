@@ -251,22 +251,21 @@ public final class VifSpecParser {
         if (!BYTES_PER_SEC.matcher(bytes).matches()) {
             return vifError(source, "invalid rate", bytes);
         }
-        int digits = 0;
-        while (Character.isDigit(bytes.charAt(digits))) {
-            digits++;
-        }
-        long perSec = parseBounded(bytes.substring(0, digits));
-        if (perSec <= 0) {
+        // strtoull(p, &p, 0): a leading 0 makes the digits octal, and parsing stops at the first non-octal one.
+        long[] number = strtoull(bytes);
+        long perSec = number[0];
+        int end = (int) number[1];
+        if (perSec <= 0 || perSec > UINT32_MAX) {
             return vifError(source, "rate overflow", bytes);
         }
-        char unit = bytes.charAt(digits);
+        char unit = bytes.charAt(end);
         perSec *= switch (unit) {
             case 'G' -> 1_000_000_000L;
             case 'M' -> 1_000_000L;
             case 'K' -> 1_000L;
             default -> 1L;
         };
-        if (unit == 'b' || bytes.charAt(digits + 1) == 'b') {
+        if (unit == 'b' || (end + 1 < bytes.length() && bytes.charAt(end + 1) == 'b')) {
             perSec /= 8;
         }
         long usecs = 50_000;
@@ -274,15 +273,12 @@ public final class VifSpecParser {
             if (!INTERVAL.matcher(interval).matches()) {
                 return vifError(source, "invalid replenishment interval", interval);
             }
-            int d = 0;
-            while (d < interval.length() && Character.isDigit(interval.charAt(d))) {
-                d++;
-            }
-            long n = parseBounded(interval.substring(0, d));
-            if (n <= 0) {
+            long[] parsed = strtoull(interval);
+            long n = parsed[0];
+            if (n <= 0 || n > UINT32_MAX) {
                 return vifError(source, "replenishment interval overflow", interval);
             }
-            String suffix = interval.substring(d);
+            String suffix = interval.substring((int) parsed[1]);
             if (suffix.isEmpty() || suffix.startsWith("s")) {
                 n *= 1_000_000L;
             } else if (suffix.startsWith("m")) {
@@ -296,16 +292,25 @@ public final class VifSpecParser {
         if (Long.compareUnsigned(perSec, Long.divideUnsigned(-1L, usecs)) > 0) {
             return vifError(source, "rate overflow", rate);
         }
-        return new Rate(new VifRate(perSec * usecs / 1_000_000L, usecs), null);
+        return new Rate(new VifRate(Long.divideUnsigned(perSec * usecs, 1_000_000L), usecs), null);
     }
 
-    /** A decimal number that must be in 1..UINT32_MAX; 0 or -1 otherwise. */
-    private static long parseBounded(String digits) {
-        if (digits.length() > 10) {
-            return -1;
+    /**
+     * {@code strtoull(s, &end, 0)} on a string that starts with a digit (the callers' regexes ensure it): octal
+     * after a leading 0, decimal otherwise; {value, end}. A value past 2^63 is reported as -1 (the callers only
+     * accept values up to UINT32_MAX).
+     */
+    private static long[] strtoull(String s) {
+        int radix = s.charAt(0) == '0' ? 8 : 10;
+        int i = 0;
+        long v = 0;
+        while (i < s.length() && Character.digit(s.charAt(i), radix) >= 0) {
+            if (v >= 0) {
+                v = v > (Long.MAX_VALUE - 9) / radix ? -1 : v * radix + Character.digit(s.charAt(i), radix);
+            }
+            i++;
         }
-        long v = Long.parseLong(digits);
-        return v > UINT32_MAX ? -1 : v;
+        return new long[] {v, i};
     }
 
     private static Rate vifError(String source, String msg, String what) {

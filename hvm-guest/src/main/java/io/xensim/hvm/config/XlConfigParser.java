@@ -50,7 +50,11 @@ public final class XlConfigParser {
         }
     }
 
-    /** {@code text} is what the lexer matched (yytext), {@code value} the dequoted string for STRING. */
+    /**
+     * {@code text} is what the lexer matched (yytext), {@code value} the dequoted string for STRING, {@code line}
+     * the token's location as the lexer sets it ({@code yylloc->first_line}): a NEWLINE is located on the line it
+     * ends, the end of the file where the previous token was.
+     */
     private record Token(Kind kind, String text, String value, int line) {
     }
 
@@ -61,6 +65,11 @@ public final class XlConfigParser {
     private int pos;
     private int line = 1;
     private int lexErrorLine = -1;
+    private int lastLoc = 1;
+    private String endText;
+    /** bison's {@code yyerrstatus}: after a syntax error, errors stay silent until three tokens are shifted. */
+    private int errStatus;
+    private String lastText = "";
     private boolean likelyPython;
     private Token lookahead;
 
@@ -104,8 +113,11 @@ public final class XlConfigParser {
                     if (end.kind == Kind.NEWLINE || end.kind == Kind.SEMICOLON) {
                         take();
                     } else if (end.kind != Kind.END) {
-                        syntaxError(end, "$end or NEWLINE or ';'");
-                        recover();
+                        // The state after a value reduces "file: stmts assignment" by default, so bison reports
+                        // the error one state later, where only the end of the file is expected; no state left
+                        // on its stack can shift the error token, so the parse is abandoned there.
+                        syntaxError(end, "$end");
+                        return;
                     }
                 }
                 default -> {
@@ -160,8 +172,9 @@ public final class XlConfigParser {
             return Optional.of(new ConfigValue.ListValue(items, startLine));
         }
         while (true) {
-            // Five tokens could follow here (a value, ']' or a newline): bison then prints no "expecting" list.
-            Optional<ConfigValue> item = value(null);
+            // Inside a list, default reductions (to an empty or complete valuelist) run before the error is seen,
+            // so bison always ends up expecting the closing bracket.
+            Optional<ConfigValue> item = value("']'");
             if (item.isEmpty()) {
                 return Optional.empty();
             }
@@ -173,7 +186,7 @@ public final class XlConfigParser {
                 return Optional.of(new ConfigValue.ListValue(items, startLine));
             }
             if (t.kind != Kind.COMMA) {
-                syntaxError(t, "NEWLINE or ']' or ','");
+                syntaxError(t, "']'");
                 return Optional.empty();
             }
             take();
@@ -191,13 +204,24 @@ public final class XlConfigParser {
         }
     }
 
-    /** The {@code error NEWLINE} rule: drop tokens up to and including the next newline. */
+    /** The {@code error NEWLINE} rule: drop tokens up to the next newline, which is shifted. */
     private void recover() {
         while (true) {
-            Token t = take();
-            if (t.kind == Kind.NEWLINE || t.kind == Kind.END) {
+            Token t = peek();
+            lookahead = null;
+            if (t.kind == Kind.NEWLINE) {
+                shifted();
                 return;
             }
+            if (t.kind == Kind.END) {
+                return;
+            }
+        }
+    }
+
+    private void shifted() {
+        if (errStatus > 0) {
+            errStatus--;
         }
     }
 
@@ -215,8 +239,7 @@ public final class XlConfigParser {
                 both.addAll(b);
                 stored = new ConfigValue.ListValue(both, l2);
             } else {
-                report(line, lookaheadText(), "can't add [list] to \"string\" or vice versa");
-                lexErrorLine = line;
+                lexicalError(lastText, "can't add [list] to \"string\" or vice versa");
                 return;
             }
         }
@@ -224,33 +247,44 @@ public final class XlConfigParser {
         settings.put(name, new Setting(name, stored, addition, value.line()));
     }
 
-    private String lookaheadText() {
-        return lookahead == null ? "" : lookahead.text;
-    }
-
     /** {@code xlu__cfg_yyerror()} with bison's verbose message. */
     private void syntaxError(Token t, String expecting) {
-        String msg = "syntax error, unexpected " + t.kind.bisonName + (expecting == null ? "" : ", expecting "
-                + expecting);
-        if (t.line <= lexErrorLine) {
-            return;
+        if (errStatus == 0) {
+            String msg = "syntax error, unexpected " + t.kind.bisonName + ", expecting " + expecting;
+            report(t.line, t.text, msg);
         }
-        report(t.line, t.text, msg);
+        errStatus = 3;
     }
 
-    /** The message layout of {@code xlu__cfg_yyerror()}: a trailing newline and blanks are not shown. */
-    private void report(int at, String text, String msg) {
-        String shown = text;
-        String newline = "";
-        if (shown.endsWith("\n")) {
-            shown = shown.substring(0, shown.length() - 1);
-            if (shown.isEmpty()) {
-                newline = "<newline>";
-            }
+    /**
+     * {@code xlu__cfg_yyerror()}: nothing on or before a line that had a lexical error; a token ending in a newline
+     * is shown without it and reported one line earlier than its location (so an error at a NEWLINE token names
+     * the line before the one it ends, line 0 for the first, as xl prints it); trailing blanks are not shown. At
+     * the end of the file the text is empty but quoted ({@code near `'}), since flex's yytext is then the NUL end
+     * marker. {@code text} null means that end marker.
+     */
+    private void report(int loc, String text, String msg) {
+        int at = loc;
+        if (at <= lexErrorLine) {
+            return;
         }
-        shown = shown.replaceAll("[ \t]+$", "");
-        String near = shown.isEmpty() ? "" : "`" + shown + "'";
-        errors.add(source + ":" + at + ": config parsing error near " + near + newline + ": " + msg);
+        String near;
+        if (text == null) {
+            near = "`'";
+        } else {
+            String shown = text;
+            String newline = "";
+            if (shown.endsWith("\n")) {
+                shown = shown.substring(0, shown.length() - 1);
+                at--;
+                if (shown.isEmpty()) {
+                    newline = "<newline>";
+                }
+            }
+            shown = shown.replaceAll("[ \t]+$", "");
+            near = (shown.isEmpty() ? "" : "`" + shown + "'") + newline;
+        }
+        errors.add(source + ":" + at + ": config parsing error near " + near + ": " + msg);
     }
 
     // ---- lexer ----
@@ -262,16 +296,27 @@ public final class XlConfigParser {
         return lookahead;
     }
 
+    /** Consumes the lookahead as the grammar shifts it. */
     private Token take() {
         Token t = peek();
         lookahead = null;
+        shifted();
         return t;
     }
 
     private Token lex() {
+        Token t = scan();
+        if (t.kind != Kind.END) {
+            lastLoc = t.line;
+            lastText = t.text;
+        }
+        return t;
+    }
+
+    private Token scan() {
         while (true) {
             if (pos >= input.length()) {
-                return new Token(Kind.END, "", null, line);
+                return new Token(Kind.END, endText, null, lastLoc);
             }
             char c = input.charAt(pos);
             int start = pos;
@@ -283,10 +328,11 @@ public final class XlConfigParser {
                 pos++;
                 return new Token(Kind.NEWLINE, "\n", null, line++);
             }
-            if (c == '#') {
-                int nl = input.indexOf('\n', pos);
-                pos = nl < 0 ? input.length() : nl + 1;
-                return new Token(Kind.NEWLINE, input.substring(start, pos), null, nl < 0 ? line : line++);
+            int nl = c == '#' ? input.indexOf('\n', pos) : -1;
+            if (nl >= 0) {
+                // "\#.*\n": a comment is a NEWLINE; one without a newline (at the end of the file) is not.
+                pos = nl + 1;
+                return new Token(Kind.NEWLINE, input.substring(start, pos), null, line++);
             }
             if (c >= 'a' && c <= 'z') {
                 pos++;
@@ -308,11 +354,8 @@ public final class XlConfigParser {
                 if (end >= 0) {
                     pos = end + 1;
                     String text = input.substring(start, pos);
-                    Optional<String> value = dequote(text);
-                    if (value.isEmpty()) {
-                        continue;
-                    }
-                    return new Token(Kind.STRING, text, value.get(), line);
+                    // A bad escape is reported, but the (partial) string is still a STRING token.
+                    return new Token(Kind.STRING, text, dequote(text), line);
                 }
             }
             switch (c) {
@@ -351,10 +394,28 @@ public final class XlConfigParser {
                 likelyPython = true;
             }
             pos++;
+            if (pos >= input.length()) {
+                // The end of the file ends the error state before any of its rules reports; flex's yytext is then
+                // the pending text, which an error at the end of the file shows.
+                endText = input.substring(start, pos);
+                continue;
+            }
             while (pos < input.length() && " \t\n".indexOf(input.charAt(pos)) < 0) {
                 pos++;
             }
-            lexicalError(input.substring(start, pos), "lexical error");
+            boolean newline = pos == start + 1 && input.charAt(pos) == '\n';
+            if (!newline && pos < input.length() && pos == start + 1) {
+                pos++; // "<lexerr>[ \t]": a single blank right after the bad character joins its text
+            }
+            if (newline) {
+                // "<lexerr>\n" matched the newline too, so yylineno has already moved on: the error is located on
+                // the next line (shown one line earlier, as a token ending in a newline is), which it also
+                // silences. The newline is still returned as a NEWLINE (the next scan does that).
+                report(line + 1, input.substring(start, pos) + "\n", "lexical error");
+                lexErrorLine = Math.max(lexErrorLine, line + 1);
+            } else {
+                lexicalError(input.substring(start, pos), "lexical error");
+            }
         }
     }
 
@@ -389,8 +450,14 @@ public final class XlConfigParser {
         return -1;
     }
 
-    /** {@code xlu__cfgl_dequote()}: C escapes inside a quoted string. */
-    private Optional<String> dequote(String text) {
+    /**
+     * {@code xlu__cfgl_dequote()}: C escapes inside a quoted string; what was read before a bad one. Like every
+     * libxlutil lexer helper it does nothing once an error has been recorded.
+     */
+    private String dequote(String text) {
+        if (!errors.isEmpty()) {
+            return "";
+        }
         StringBuilder out = new StringBuilder();
         int end = text.length() - 1;
         for (int i = 1; i < end; i++) {
@@ -410,42 +477,42 @@ public final class XlConfigParser {
                 case 't' -> out.append('\t');
                 case 'v' -> out.append('\u000b');
                 case 'x' -> {
-                    int digits = 0;
-                    while (digits < 2 && i + 1 + digits < end && Character.digit(text.charAt(i + 1 + digits), 16) >= 0) {
-                        digits++;
-                    }
-                    if (digits < 2) {
-                        lexicalError(text, "invalid digit after backslash hex numerical character escape in quoted"
-                                + " string");
-                        return Optional.empty();
-                    }
-                    out.append((char) Integer.parseInt(text.substring(i + 1, i + 3), 16));
-                    i += 2;
+                    // libxlutil 4.17's NUMERIC_CHAR(2,2,16) skips the first digit and then needs more than two:
+                    // every \x escape is rejected (its message also lacks a space).
+                    lexicalError(text, "invalid digit after backslash hexnumerical character escape in quoted"
+                            + " string");
+                    return out.toString();
                 }
                 default -> {
                     if (nc >= '0' && nc <= '7') {
-                        int j = i;
-                        while (j < end && j < i + 3 && text.charAt(j) >= '0' && text.charAt(j) <= '7') {
-                            j++;
+                        // NUMERIC_CHAR(1,3,10): after the first digit, the next (up to three) characters are read
+                        // as a decimal number that must have at least two digits; they are skipped and nothing is
+                        // stored, so "\101" vanishes from the string.
+                        int digits = 0;
+                        while (digits < 3 && i + 1 + digits < text.length()
+                                && Character.isDigit(text.charAt(i + 1 + digits))) {
+                            digits++;
                         }
-                        out.append((char) Integer.parseInt(text.substring(i, j), 8));
-                        i = j - 1;
+                        if (digits < 2) {
+                            lexicalError(text, "invalid digit after backslash octalnumerical character escape in"
+                                    + " quoted string");
+                            return out.toString();
+                        }
+                        i += digits;
                     } else {
                         // (sic) libxlutil's message says "backlash".
                         lexicalError(text, "invalid character after backlash in quoted string");
-                        return Optional.empty();
+                        return out.toString();
                     }
                 }
             }
         }
-        return Optional.of(out.toString());
+        return out.toString();
     }
 
     /** {@code xlu__cfgl_lexicalerror()}: reported at the current line, which then reports nothing more. */
     private void lexicalError(String text, String msg) {
-        if (line > lexErrorLine) {
-            report(line, text, msg);
-        }
-        lexErrorLine = line;
+        report(line, text, msg);
+        lexErrorLine = Math.max(lexErrorLine, line);
     }
 }

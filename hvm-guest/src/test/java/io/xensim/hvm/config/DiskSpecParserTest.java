@@ -81,7 +81,7 @@ class DiskSpecParserTest {
         assertThat(d.backendDomain()).contains("storage");
         assertThat(ok("iscsi:iqn.2001-05.com.example:disk,xvda,w").script()).contains("block-iscsi");
         assertThat(ok("vhd:/img/x.vhd,xvda,w").format()).isEqualTo(DiskFormat.VHD);
-        assertThat(ok("/img/x,,xvda,w,discard,direct-io-safe,trusted").vdev()).isEqualTo("xvda");
+        assertThat(ok("/img/x,,xvda,w,discard,direct-io-safe,no-discard").vdev()).isEqualTo("xvda");
     }
 
     private static String msg(String m, String near, String spec) {
@@ -103,10 +103,25 @@ class DiskSpecParserTest {
             "vdev=xvda,vdev=xvdb,/img/x    | vdev respecified                   | xvdb",
             "/img/x,raw,xvda,format=qcow2  | format respecified                 | qcow2",
             ",hdc:floppy,r                 | unknown deprecated type            | floppy",
-            "/img/x,,xvda,=               | bad disk syntax                     | =",
+            "/img/x,,xvda,=x              | bad disk syntax                     | =x",
+            "/img/x,,xvda,trusted         | unknown value for access            | trusted",
     })
     void everyErrorHasLibxlutilsForm(String spec, String message, String near) {
         assertThat(error(spec.strip())).isEqualTo(msg(message, near, spec.strip()));
+    }
+
+    @Test
+    void aBadCharacterAtTheVeryEndStopsTheScanWithoutAnError() {
+        // flex reaches the end of the string before its LEXERR rule can report.
+        assertThat(error("=")).isEqualTo(msg("no vdev specified", null, "="));
+        assertThat(ok("/img,,xvda=").vdev()).isEqualTo("xvda");
+    }
+
+    @Test
+    void anEmptyPositionalTargetIsATargetNotAMissingOne() {
+        DiskSpec d = ok(" , ,xvda");
+        assertThat(d.target()).isEmpty();
+        assertThat(d.cdrom()).isFalse();
     }
 
     @Test

@@ -73,24 +73,52 @@ class XlConfigParserTest {
 
     @Test
     void escapesInQuotedStrings() {
-        assertThat(str(ok("a = \"q\\\"d \\\\ \\t\\x41\\101\"\n"), "a")).isEqualTo("q\"d \\ \tAA");
+        assertThat(str(ok("a = \"q\\\"d \\\\ \\t\\n\"\n"), "a")).isEqualTo("q\"d \\ \t\n");
         assertThat(str(ok("a = 'it\\'s'\n"), "a")).isEqualTo("it's");
+        // libxlutil 4.17 reads an "octal" escape's digits but never stores the character.
+        assertThat(str(ok("a = \"x\\101y\"\n"), "a")).isEqualTo("xy");
+    }
+
+    @Test
+    void afterASyntaxErrorThreeTokensMustBeShiftedBeforeTheNextIsReported() {
+        // bison's yyerrstatus: "vcpus 2" comes only two tokens after the recovery, so it stays silent.
+        assertThat(errors("memory 5\nvcpus 2\n")).hasSize(1);
+        assertThat(errors("memory 5\n\nvcpus 2\n")).hasSize(2);
+    }
+
+    @Test
+    void aCommentIsANewlineSoOneWithoutANewlineAtTheEndIsALexicalError() {
+        assertThat(errors("name = 'x'\n# last words")).containsExactly(
+                FILE + ":2: config parsing error near `#': lexical error");
+    }
+
+    @Test
+    void anErrorRightAfterAValueAbandonsTheParse() {
+        assertThat(errors("name = 'x' 'y'\nmemory 5\n\n\nvcpus 2\n")).hasSize(1);
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "name \"x\"                  | /etc/xen/guest.cfg:1: config parsing error near `\"x\"': syntax error,"
                     + " unexpected STRING, expecting += or '='",
-            "name =                      | /etc/xen/guest.cfg:1: config parsing error near <newline>: syntax error,"
+            // libxlutil reports an error at a NEWLINE token one line early: line 0 for the first line.
+            "name =                      | /etc/xen/guest.cfg:0: config parsing error near <newline>: syntax error,"
                     + " unexpected NEWLINE, expecting STRING or NUMBER or '['",
             "name = 'x' 'y'              | /etc/xen/guest.cfg:1: config parsing error near `'y'': syntax error,"
-                    + " unexpected STRING, expecting $end or NEWLINE or ';'",
+                    + " unexpected STRING, expecting $end",
             "= 3                         | /etc/xen/guest.cfg:1: config parsing error near `=': syntax error,"
                     + " unexpected '=', expecting $end or IDENT or NEWLINE or ';'",
             "vif = [ 'a' 'b' ]           | /etc/xen/guest.cfg:1: config parsing error near `'b'': syntax error,"
-                    + " unexpected STRING, expecting NEWLINE or ']' or ','",
+                    + " unexpected STRING, expecting ']'",
             "vif = [ = ]                 | /etc/xen/guest.cfg:1: config parsing error near `=': syntax error,"
-                    + " unexpected '='",
+                    + " unexpected '=', expecting ']'",
+            "x = 1 ]                     | /etc/xen/guest.cfg:1: config parsing error near `]': syntax error,"
+                    + " unexpected ']', expecting $end",
+            "a = \"\\x41\"                | /etc/xen/guest.cfg:1: config parsing error near `\"\\x41\"': invalid"
+                    + " digit after backslash hexnumerical character escape in quoted string",
+            "a = \"\\1\"                  | /etc/xen/guest.cfg:1: config parsing error near `\"\\1\"': invalid"
+                    + " digit after backslash octalnumerical character escape in quoted string",
+            "m = -5                      | /etc/xen/guest.cfg:1: config parsing error near `-5': lexical error",
             "Name = 'x'                  | /etc/xen/guest.cfg:1: config parsing error near `Name': lexical error",
             "name = \"unterminated       | /etc/xen/guest.cfg:1: config parsing error near `\"unterminated':"
                     + " lexical error",
@@ -111,9 +139,9 @@ class XlConfigParserTest {
                 """);
         assertThat(errors).hasSize(2);
         assertThat(errors.get(0)).startsWith(FILE + ":2: config parsing error near `512'");
-        // The list is still open when the file ends: bison sees $end after the newline.
-        assertThat(errors.get(1)).isEqualTo(FILE + ":5: config parsing error near : syntax error, unexpected $end,"
-                + " expecting NEWLINE or ']' or ','");
+        // The list is still open when the file ends: $end is located where the last token was, and shown as `'.
+        assertThat(errors.get(1)).isEqualTo(FILE + ":4: config parsing error near `': syntax error, unexpected $end,"
+                + " expecting ']'");
     }
 
     @Test
