@@ -17,10 +17,12 @@ import java.util.Optional;
  * <ul>
  *   <li>{@link #RHEL6_0}: the RHEL 6.0 (2.6.32-71) kernel of the seed. Its {@code xen_pv_hvm=} early parameter
  *       turns PV-on-HVM on when the value starts with {@code enable} and prints "Enabling Xen PV-on-HVM"; without
- *       it the platform PCI driver is never registered. Its {@code xen_emul_unplug=} is the 2.6.36-era parser
- *       ({@code all}, {@code ide-disks}, {@code aux-ide-disks}, {@code nics}, {@code ignore}; {@code ignore} skips
- *       the unplug ports entirely, as 6.1's {@code never} does). Its NMI watchdog still has the I/O APIC mode
- *       ({@code nmi_watchdog=1}), which cannot work on a Xen HVM guest.</li>
+ *       it the platform PCI driver is never registered (its {@code xen_unplug_emulated_devices()} returns at once
+ *       unless {@code xen_pv_hvm_enable}). Its {@code xen_emul_unplug=} is the 2.6.36-era parser ({@code all},
+ *       {@code ide-disks}, {@code aux-ide-disks}, {@code nics}, {@code ignore}); {@code ignore} still checks the
+ *       magic but writes no mask and keeps the platform driver when the magic is missing, which is what 6.1 calls
+ *       {@code unnecessary}. Its unknown-option warning says "module parameter". Its NMI watchdog still has the
+ *       I/O APIC mode ({@code nmi_watchdog=1}), which cannot work on a Xen HVM guest.</li>
  *   <li>{@link #LINUX}: upstream Linux 6.1. PV-on-HVM is on by default; arch/x86/xen/platform-pci-unplug.c
  *       {@code parse_xen_emul_unplug()} adds {@code unnecessary} and {@code never}; arch/x86/xen/enlighten_hvm.c
  *       {@code xen_parse_nopv()} keeps {@code xen_nopv} as a deprecated alias of {@code nopv}. Its
@@ -29,13 +31,13 @@ import java.util.Optional;
  * </ul>
  */
 public enum GuestProfile {
-    RHEL6_0("rhel6.0", new UnplugOption[] {
+    RHEL6_0("rhel6.0", "module parameter", new UnplugOption[] {
             new UnplugOption("all", UnplugRequest.XEN_UNPLUG_ALL),
             new UnplugOption("ide-disks", UnplugRequest.XEN_UNPLUG_ALL_IDE_DISKS),
             new UnplugOption("aux-ide-disks", UnplugRequest.XEN_UNPLUG_AUX_IDE_DISKS),
             new UnplugOption("nics", UnplugRequest.XEN_UNPLUG_ALL_NICS),
-            new UnplugOption("ignore", UnplugRequest.XEN_UNPLUG_NEVER)}),
-    LINUX("linux", new UnplugOption[] {
+            new UnplugOption("ignore", UnplugRequest.XEN_UNPLUG_UNNECESSARY)}),
+    LINUX("linux", "parameter", new UnplugOption[] {
             new UnplugOption("all", UnplugRequest.XEN_UNPLUG_ALL),
             new UnplugOption("ide-disks", UnplugRequest.XEN_UNPLUG_ALL_IDE_DISKS),
             new UnplugOption("aux-ide-disks", UnplugRequest.XEN_UNPLUG_AUX_IDE_DISKS),
@@ -57,10 +59,13 @@ public enum GuestProfile {
     }
 
     private final String id;
+    /** How the kernel's warning names {@code xen_emul_unplug} (RHEL 6 says "module parameter"). */
+    private final String parameterWord;
     private final UnplugOption[] unplugOptions;
 
-    GuestProfile(String id, UnplugOption[] unplugOptions) {
+    GuestProfile(String id, String parameterWord, UnplugOption[] unplugOptions) {
         this.id = id;
+        this.parameterWord = parameterWord;
         this.unplugOptions = unplugOptions;
     }
 
@@ -152,7 +157,8 @@ public enum GuestProfile {
                 bits |= match.bit;
             } else {
                 // Linux prints the rest of the argument from this token on (the printk gets the pointer p).
-                log.add("unrecognised option '" + arg.substring(from) + "' in parameter 'xen_emul_unplug'");
+                log.add("unrecognised option '" + arg.substring(from) + "' in " + parameterWord
+                        + " 'xen_emul_unplug'");
             }
             if (comma < 0) {
                 return bits;

@@ -1,5 +1,8 @@
 package io.xensim.hvm.cmdline;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * What the guest kernel will ask of the device model's unplug protocol, as far as the command line decides it:
  * the {@code xen_emul_unplug} value Linux accumulates, before the platform check and the default are applied.
@@ -8,14 +11,16 @@ package io.xensim.hvm.cmdline;
  * {@link #XEN_UNPLUG_AUX_IDE_DISKS}; {@link #XEN_UNPLUG_NVME} exists in the protocol but no Linux option sets it)
  * and two kernel-private bits outside the protocol's 16-bit word ({@link #XEN_UNPLUG_UNNECESSARY},
  * {@link #XEN_UNPLUG_NEVER}), which are never written to the port. The RHEL 6.0 kernel's {@code ignore} option
- * behaves as 6.1's {@code never} (no port access at all) and is stored as that bit.
+ * (its {@code XEN_UNPLUG_IGNORE}) behaves as 6.1's {@code unnecessary} (the magic is checked, no mask is written,
+ * and a missing magic is no reason to give up) and is stored as that bit.
  *
  * <p>The port I/O itself (magic, version, product/build, the mask write) belongs to {@code io.xensim.hvm.platform}.
  * This record answers the three questions the guest's unplug code asks of the command line: does it talk to the
  * device model at all ({@link #attemptsProtocol}), does it carry on when the magic is wrong
  * ({@link #proceedsWithoutProtocol}), and which mask does it write ({@link #maskToWrite}).
  *
- * <p><b>Reference:</b> Linux 6.1 include/xen/platform_pci.h (bit values), arch/x86/xen/platform-pci-unplug.c
+ * <p><b>Reference:</b> the RHEL 6.0 kernel's arch/x86/xen/platform-pci-unplug.c (its {@code ignore}); Linux 6.1
+ * include/xen/platform_pci.h (bit values), arch/x86/xen/platform-pci-unplug.c
  * {@code xen_unplug_emulated_devices()} (order of decisions, the default mask), {@code xen_has_pv_devices()},
  * {@code xen_has_pv_nic_devices()} and {@code xen_has_pv_disk_devices()} (which PV drivers then load), and Xen's
  * docs/misc/hvm-emulated-unplug.pandoc (the protocol's bits).
@@ -59,12 +64,15 @@ public record UnplugRequest(int flags) {
         return (flags & bit) != 0;
     }
 
-    /** False for {@code never} (and RHEL 6's {@code ignore}): the guest does not even read the magic. */
+    /** False for 6.1's {@code never}: the guest does not even read the magic. */
     public boolean attemptsProtocol() {
         return !has(XEN_UNPLUG_NEVER);
     }
 
-    /** {@code unnecessary}: a device model that does not answer the magic is no reason to give up on PV drivers. */
+    /**
+     * {@code unnecessary} (RHEL 6: {@code ignore}): a device model that does not answer the magic is no reason to
+     * give up on PV drivers.
+     */
     public boolean proceedsWithoutProtocol() {
         return has(XEN_UNPLUG_UNNECESSARY);
     }
@@ -92,6 +100,27 @@ public record UnplugRequest(int flags) {
 
     /** {@link #maskToWrite()} when the guest writes nothing. */
     public static final int NO_WRITE = -1;
+
+    /** What Linux (6.1 and RHEL 6 alike) prints when the default adds the NICs to the mask. */
+    public static final String DEFAULT_NICS_LOG =
+            "Netfront and the Xen platform PCI driver have been compiled for this kernel: unplug emulated NICs.";
+    /** What it prints when the default adds the IDE disks: the root device may have to change. */
+    public static final List<String> DEFAULT_DISKS_LOG = List.of(
+            "Blkfront and the Xen platform PCI driver have been compiled for this kernel: unplug emulated disks.",
+            "You might have to change the root device",
+            "from /dev/hd[a-d] to /dev/xvd[a-d]",
+            "in your root= kernel command line option");
+
+    /** The lines the unplug step prints after a successful check: the default's notes, when it applies. */
+    public List<String> unplugLog() {
+        if (!usesDefault()) {
+            return List.of();
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(DEFAULT_NICS_LOG);
+        lines.addAll(DEFAULT_DISKS_LOG);
+        return List.copyOf(lines);
+    }
 
     /**
      * {@code xen_has_pv_devices()} for an HVM guest whose unplug step left {@code unplug} as

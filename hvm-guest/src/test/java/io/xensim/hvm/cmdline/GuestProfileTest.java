@@ -32,11 +32,12 @@ class GuestProfileTest {
             "rhel6.0 | -- xen_pv_hvm=enable                   | false | 3  | true  | -",
             "rhel6.0 | xen_pv_hvm=enable xen_emul_unplug=nics | true  | 2  | true  | Enabling Xen PV-on-HVM",
             "rhel6.0 | xen_pv_hvm=enable xen_emul_unplug=all  | true  | 7  | true  | Enabling Xen PV-on-HVM",
-            "rhel6.0 | xen_pv_hvm=enable xen_emul_unplug=ignore | true | -1 | false | Enabling Xen PV-on-HVM",
+            "rhel6.0 | xen_pv_hvm=enable xen_emul_unplug=ignore | true | -1 | true | Enabling Xen PV-on-HVM",
+            "rhel6.0 | xen_pv_hvm=enable xen_emul_unplug=ig   | true  | -1 | true  | Enabling Xen PV-on-HVM",
             "rhel6.0 | xen_pv_hvm=enable xen_emul_unplug=never | true | 3 | true | Enabling Xen PV-on-HVM/"
-                    + "unrecognised option 'never' in parameter 'xen_emul_unplug'",
+                    + "unrecognised option 'never' in module parameter 'xen_emul_unplug'",
             "rhel6.0 | xen_emul_unplug=unnecessary            | false | 3  | true  | "
-                    + "unrecognised option 'unnecessary' in parameter 'xen_emul_unplug'",
+                    + "unrecognised option 'unnecessary' in module parameter 'xen_emul_unplug'",
             "rhel6.0 | nopv                                   | false | 3  | true  | -",
             // upstream 6.1: on by default
             "linux   | ro root=/dev/xvda1                     | true  | 3  | true  | -",
@@ -120,6 +121,23 @@ class GuestProfileTest {
         assertThat(DEFAULT_MASK).isEqualTo(0x0003);
         assertThat(UnplugRequest.NONE.maskToWrite()).isEqualTo(0x0003);
         assertThat(UnplugRequest.NONE.maskToWrite()).isNotEqualTo(NO_WRITE);
+    }
+
+    @Test
+    void rhel6IgnoreIsLinux61Unnecessary() {
+        UnplugRequest ignore = boot(GuestProfile.RHEL6_0, "xen_pv_hvm=enable xen_emul_unplug=ignore").unplug();
+        UnplugRequest unnecessary = boot(GuestProfile.LINUX, "xen_emul_unplug=unnecessary").unplug();
+        assertThat(ignore).isEqualTo(unnecessary);
+        assertThat(ignore.proceedsWithoutProtocol()).isTrue();
+        // PV drivers bind and the emulated devices stay: the seed's "both NICs with one MAC".
+        assertThat(UnplugRequest.hasPvNicDevices(ignore.effective())).isTrue();
+    }
+
+    @Test
+    void theDefaultMaskComesWithLinuxsNotes() {
+        assertThat(UnplugRequest.NONE.unplugLog()).first().asString().endsWith("unplug emulated NICs.");
+        assertThat(UnplugRequest.NONE.unplugLog()).contains("You might have to change the root device");
+        assertThat(new UnplugRequest(UnplugRequest.XEN_UNPLUG_ALL_NICS).unplugLog()).isEmpty();
     }
 
     @Test
