@@ -124,6 +124,11 @@ class VifSpecParserTest {
             "rate=99999999999Mb/s | guest.cfg: config parsing error in vif: rate overflow in `99999999999Mb/s'",
             "rate=1Mb/s@x  | guest.cfg: config parsing error in vif: invalid replenishment interval in `x'",
             "rate=1Mb/s@5000s | guest.cfg: config parsing error in vif: replenishment interval overflow in `5000s'",
+            "rate=5KB/s@0  | guest.cfg: config parsing error in vif: replenishment interval overflow in `0'",
+            "rate=@10ms    | guest.cfg: config parsing error in vif: no rate specified in `@10ms'",
+            "rate=4294967296B/s | guest.cfg: config parsing error in vif: rate overflow in `4294967296B/s'",
+            "rate=4294967295GB/s@4294967295us | guest.cfg: config parsing error in vif: rate overflow in"
+                    + " `4294967295GB/s@4294967295us'",
             "devid=x       | xl: failed to convert \"x\" to number",
             "devid=-1      | xl: failed to convert \"-1\" to number",
             "mtu=          | xl: failed to convert \"\" to number",
@@ -141,6 +146,11 @@ class VifSpecParserTest {
             "100KB/s@1s,   100000, 1000000",
             "1GB/s@100us,  100000, 100",
             "1000B/s@2,    2000, 2000000",
+            // strtoull(.., 0): a leading zero means octal (values from libxlutil 4.17 itself)
+            "010Mb/s,      50000, 50000",
+            "1MB/s@010ms,  8000, 8000",
+            "5KB/s@4294967295us, 21474836, 4294967295",
+            "3B/s@1us,     0, 1",
     })
     void ratesAreBytesPerInterval(String rate, long bytes, long usecs) {
         assertThat(vif("rate=" + rate).rate()).isEqualTo(Optional.of(new VifRate(bytes, usecs)));
