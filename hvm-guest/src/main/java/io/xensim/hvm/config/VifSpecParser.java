@@ -18,15 +18,19 @@ import java.util.regex.Pattern;
  * Only the tokens whose parser calls {@code exit()} stop creation: {@code rate} (libxlutil's vif rate parser),
  * {@code devid} and {@code mtu} (xl's {@code parse_ulong()}). Those are {@link Result#fatal()}.
  *
- * <p>Under the {@link ToolstackDialect#XM} dialect, {@code type} follows xend instead: {@code ioemu} means an
- * emulated NIC and a PV vif, any other value a PV vif only.
+ * <p>Under the {@link ToolstackDialect#XM} dialect the spec is read as xm create reads it: every piece must be
+ * {@code key=value} with a key xm knows ({@code backend bridge ip mac script type vifname rate model accel}), or
+ * creation stops ("Error: Invalid vif option: mtu"); {@code type} follows xend: {@code ioemu} means an emulated
+ * NIC and a PV vif, any other value a PV vif only. (The values themselves are read with xl's rules; xend's own
+ * checks of a MAC or a rate are not modelled.)
  *
  * <p><b>Threading:</b> stateless; the random source for default MACs is the caller's.
  *
  * <p><b>Reference:</b> xen tools/xl/xl_parse.c {@code parse_nic_config()}, {@code parse_ulong()} and the vif loop
  * of {@code parse_config_data()}; tools/libs/util/libxlu_vif.c {@code xlu_vif_parse_rate()};
- * tools/libs/light/libxl_nic.c {@code libxl__device_nic_setdefault()} (defaults, the random MAC); xend's
- * image.py (the xm meaning of {@code type}).
+ * tools/libs/light/libxl_nic.c {@code libxl__device_nic_setdefault()} (defaults, the random MAC); xm's
+ * create.py ({@code comma_sep_kv_to_dict()}, {@code configure_vifs()}) and xend's image.py (the xm meaning of
+ * {@code type}).
  */
 public final class VifSpecParser {
     private VifSpecParser() {
@@ -57,6 +61,11 @@ public final class VifSpecParser {
         Objects.requireNonNull(spec, "spec");
         Builder b = new Builder(devid);
         List<String> log = new ArrayList<>();
+        if (dialect == ToolstackDialect.XM) {
+            Optional<String> fatal = xmTokens(source, b, spec, log);
+            return fatal.isPresent() ? new Result(Optional.empty(), log, fatal)
+                    : new Result(Optional.of(b.build(domain, random)), log, Optional.empty());
+        }
         for (String piece : spec.split(",")) {
             String token = piece.replaceFirst("^ +", "");
             if (piece.isEmpty()) {
@@ -83,6 +92,7 @@ public final class VifSpecParser {
         VifRate rate;
         long mtu;
         Boolean trusted;
+        String requestedType;
 
         Builder(int devid) {
             this.devid = devid;
@@ -103,7 +113,8 @@ public final class VifSpecParser {
                     bridge != null ? bridge : VifSpec.DEFAULT_BRIDGE, t, model != null ? model : VifSpec.DEFAULT_MODEL,
                     Optional.ofNullable(vifname), script != null ? script : DeviceConfig.VIF_BRIDGE_SCRIPT,
                     Optional.ofNullable(ip), Optional.ofNullable(backend), Optional.ofNullable(rate),
-                    mtu == 0 ? DeviceConfig.NIC_MTU_DEFAULT : (int) mtu, trusted == null || trusted);
+                    mtu == 0 ? DeviceConfig.NIC_MTU_DEFAULT : (int) mtu, trusted == null || trusted,
+                    Optional.ofNullable(requestedType));
         }
 
         private static boolean isZero(byte[] bytes) {
@@ -116,11 +127,49 @@ public final class VifSpecParser {
         }
     }
 
+    /** The keys xm create accepts in a vif spec (RHEL 5's xend, {@code configure_vifs()}). */
+    private static final List<String> XM_VIF_KEYS = List.of("backend", "bridge", "ip", "mac", "script", "type",
+            "vifname", "rate", "model", "accel");
+
+    /**
+     * xm create's reading of a vif spec ({@code comma_sep_kv_to_dict()} and {@code configure_vifs()} in xm's
+     * create.py): the spec is stripped and cut at every comma; each piece must be {@code key=value} (both
+     * stripped; a later key replaces an earlier one) and the key one xm knows, or xm stops with an error. The values
+     * are then read as xl reads them, except {@code type}, which follows xend's image.py.
+     */
+    private static Optional<String> xmTokens(String source, Builder b, String spec, List<String> log) {
+        String c = spec.strip();
+        if (c.isEmpty()) {
+            return Optional.empty();
+        }
+        java.util.Map<String, String> pairs = new java.util.LinkedHashMap<>();
+        for (String piece : c.split(",", -1)) {
+            int eq = piece.indexOf('=');
+            if (eq < 0) {
+                return Optional.of("Error: " + piece + " should be a pair, separated by an equals sign.");
+            }
+            pairs.put(piece.substring(0, eq).strip(), piece.substring(eq + 1).strip());
+        }
+        for (var pair : pairs.entrySet()) {
+            if (!XM_VIF_KEYS.contains(pair.getKey())) {
+                return Optional.of("Error: Invalid vif option: " + pair.getKey());
+            }
+        }
+        for (var pair : pairs.entrySet()) {
+            Optional<String> fatal = token(source, b, pair.getKey() + "=" + pair.getValue(), ToolstackDialect.XM, log);
+            if (fatal.isPresent()) {
+                return fatal;
+            }
+        }
+        return Optional.empty();
+    }
+
     /** One token; a fatal message when xl would exit. */
     private static Optional<String> token(String source, Builder b, String token, ToolstackDialect dialect,
                                           List<String> log) {
         String value;
         if ((value = option("type", token)) != null) {
+            b.requestedType = value;
             if (dialect == ToolstackDialect.XM) {
                 b.type = value.equals("ioemu") ? NicType.VIF_IOEMU : NicType.VIF;
             } else if (value.equals("vif")) {

@@ -42,6 +42,9 @@ class DomainSpecsTest {
         assertThat(vif.mac()).isEqualTo("00:16:3e:11:22:33");
         assertThat(spec.disks()).extracting(DiskSpec::vdev).containsExactly("hda", "hdc");
         assertThat(out.log()).first().isEqualTo("Invalid parameter `type'.");
+        assertThat(vif.requestedType()).contains("netfront");
+        assertThat(DomainSpecs.typeNote(vif, ToolstackDialect.XL)).contains(out.log().get(1));
+        assertThat(DomainSpecs.typeNote(vif, ToolstackDialect.XM)).isEmpty();
         assertThat(out.log().get(1)).startsWith("xensim: vif 0 says type=netfront, which is xend (xm) syntax")
                 .contains("emulated rtl8139 NIC and a PV vif with the same MAC 00:16:3e:11:22:33")
                 .contains("type=vif");

@@ -86,6 +86,27 @@ class VifSpecParserTest {
         assertThat(r.vif().orElseThrow().type()).isEqualTo(expected);
     }
 
+    @ParameterizedTest(name = "xm {0}")
+    @CsvSource(delimiter = '|', value = {
+            "bridge=xenbr0,mtu=9000     | Error: Invalid vif option: mtu",
+            "bridge=xenbr0,trusted      | Error: trusted should be a pair, separated by an equals sign.",
+            "bridge=xenbr0,,type=ioemu  | Error:  should be a pair, separated by an equals sign.",
+            "colour=red                 | Error: Invalid vif option: colour",
+    })
+    void xmStopsAtAPieceItDoesNotKnow(String spec, String message) {
+        VifSpecParser.Result r = parse(spec.strip(), ToolstackDialect.XM);
+        assertThat(r.vif()).isEmpty();
+        assertThat(r.fatal()).contains(message);
+    }
+
+    @Test
+    void xmStripsKeysAndValuesAndTheLastKeyWins() {
+        VifSpec v = parse(" bridge = br1 , type = netfront, bridge=br2 ", ToolstackDialect.XM).vif().orElseThrow();
+        assertThat(v.bridge()).isEqualTo("br2");
+        assertThat(v.type()).isEqualTo(NicType.VIF);
+        assertThat(parse("  ", ToolstackDialect.XM).vif().orElseThrow().type()).isEqualTo(NicType.VIF_IOEMU);
+    }
+
     @Test
     void aBadTokenIsAWarningAndTheVifStillComesUp() {
         VifSpecParser.Result r = parse("bridge=xenbr1,speed=fast,,  ,accel=x", ToolstackDialect.XL);
