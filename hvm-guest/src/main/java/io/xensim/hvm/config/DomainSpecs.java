@@ -73,7 +73,7 @@ public final class DomainSpecs {
         List<DiskSpec> disks = new ArrayList<>();
         Optional<List<ConfigValue>> diskList = config.list("disk", log);
         for (ConfigValue item : diskList.orElse(List.of())) {
-            if (!(item instanceof ConfigValue.Atom(String spec, int line))) {
+            if (!(item instanceof ConfigValue.Atom(String spec, var _))) {
                 break; // xlu_cfg_get_listitem() answers NULL for a non-string item, which ends xl's loop
             }
             switch (DiskSpecParser.parse(config.source(), spec)) {
@@ -88,7 +88,7 @@ public final class DomainSpecs {
         List<VifSpec> vifs = new ArrayList<>();
         Optional<List<ConfigValue>> vifList = config.list("vif", log);
         for (ConfigValue item : vifList.orElse(List.of())) {
-            if (!(item instanceof ConfigValue.Atom(String spec, int line))) {
+            if (!(item instanceof ConfigValue.Atom(String spec, var _))) {
                 break;
             }
             VifSpecParser.Result r = VifSpecParser.parse(config.source(), spec, vifs.size(), type.get(), dialect,

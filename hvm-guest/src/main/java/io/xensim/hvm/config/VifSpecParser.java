@@ -3,7 +3,9 @@ package io.xensim.hvm.config;
 import io.xensim.xenbus.toolstack.DeviceConfig;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -142,7 +144,7 @@ public final class VifSpecParser {
         if (c.isEmpty()) {
             return Optional.empty();
         }
-        java.util.Map<String, String> pairs = new java.util.LinkedHashMap<>();
+        Map<String, String> pairs = new LinkedHashMap<>();
         for (String piece : c.split(",", -1)) {
             int eq = piece.indexOf('=');
             if (eq < 0) {

@@ -1,6 +1,7 @@
 package io.xensim.hvm.config;
 
 import java.math.BigInteger;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ public final class XlConfig {
 
     XlConfig(String source, Map<String, Setting> settings) {
         this.source = Objects.requireNonNull(source, "source");
-        this.settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     }
 
     /** The file name (or "command line") that messages start with. */
@@ -47,7 +48,7 @@ public final class XlConfig {
         if (set == null) {
             return Optional.empty();
         }
-        if (!(set.value() instanceof ConfigValue.Atom(String text, int line))) {
+        if (!(set.value() instanceof ConfigValue.Atom(String text, var _))) {
             report.add(source + ":" + set.line() + ": warning: parameter `" + name
                     + "' is a list but should be a single value");
             return Optional.empty();
@@ -94,7 +95,7 @@ public final class XlConfig {
         if (set == null) {
             return Optional.empty();
         }
-        if (!(set.value() instanceof ConfigValue.ListValue(List<ConfigValue> items, int line))) {
+        if (!(set.value() instanceof ConfigValue.ListValue(List<ConfigValue> items, var _))) {
             report.add(source + ":" + set.line() + ": warning: parameter `" + name
                     + "' is a single value but should be a list");
             return Optional.empty();

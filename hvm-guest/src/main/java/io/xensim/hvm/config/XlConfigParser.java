@@ -241,9 +241,9 @@ public final class XlConfigParser {
         Setting previous = settings.get(name);
         if (addition && previous != null) {
             ConfigValue prev = previous.value();
-            if (prev instanceof ConfigValue.Atom(String a, int l) && value instanceof ConfigValue.Atom(String b, int l2)) {
+            if (prev instanceof ConfigValue.Atom(String a, var _) && value instanceof ConfigValue.Atom(String b, int l2)) {
                 stored = new ConfigValue.Atom(a + b, l2);
-            } else if (prev instanceof ConfigValue.ListValue(List<ConfigValue> a, int l)
+            } else if (prev instanceof ConfigValue.ListValue(List<ConfigValue> a, var _)
                     && value instanceof ConfigValue.ListValue(List<ConfigValue> b, int l2)) {
                 List<ConfigValue> both = new ArrayList<>(a);
                 both.addAll(b);

@@ -2,6 +2,7 @@ package io.xensim.hvm.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -127,7 +128,7 @@ class VifSpecParserTest {
         VifSpecParser.Result r = parse("mac=" + mac, ToolstackDialect.XL);
         assertThat(r.vif().orElseThrow().mac()).isEqualTo(expected);
         assertThat(r.log()).isEqualTo(expected.equals("0a:0b:0c:0d:0e:0f")
-                ? java.util.List.of() : java.util.List.of("Invalid parameter `mac'."));
+                ? List.of() : List.of("Invalid parameter `mac'."));
     }
 
     @Test
