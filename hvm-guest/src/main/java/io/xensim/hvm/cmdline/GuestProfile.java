@@ -97,7 +97,7 @@ public enum GuestProfile {
         List<KernelParam> ignored = new ArrayList<>();
         boolean pvHvmEnabled = false;
         boolean noPv = false;
-        boolean nmiIoApic = false;
+        int nmiWatchdog = NMI_NONE;
         UnplugRequest unplug = UnplugRequest.NONE;
         for (KernelParam p : line.params()) {
             if (p.is("xen_emul_unplug")) {
@@ -113,12 +113,8 @@ public enum GuestProfile {
                 noPv = true;
             } else if (this == LINUX && p.is("nopv")) {
                 noPv = true;
-            } else if (p.is("nmi_watchdog")) {
-                // 2.6.32's setup_nmi_watchdog(): the value is a number; 1 is NMI_IO_APIC. 6.1 has no such mode.
-                nmiIoApic = this == RHEL6_0 && p.value().map(String::strip).filter("1"::equals).isPresent();
-                if (this == LINUX) {
-                    ignored.add(p);
-                }
+            } else if (this == RHEL6_0 && p.is("nmi_watchdog") && p.value().isPresent()) {
+                nmiWatchdog = setupNmiWatchdog(p.value().get(), nmiWatchdog);
             } else {
                 ignored.add(p);
             }
@@ -127,7 +123,8 @@ public enum GuestProfile {
             case RHEL6_0 -> pvHvmEnabled;
             case LINUX -> !noPv;
         };
-        Optional<BootFailure> failure = nmiIoApic ? Optional.of(nmiWatchdogPanic()) : Optional.empty();
+        Optional<BootFailure> failure = nmiWatchdog == NMI_IO_APIC ? Optional.of(nmiWatchdogPanic())
+                : Optional.empty();
         return new BootParams(this, line, xenSetup, unplug, failure, log, ignored);
     }
 
@@ -167,6 +164,48 @@ public enum GuestProfile {
         }
     }
 
+    /** 2.6.32's NMI watchdog modes (arch/x86/include/asm/nmi.h). */
+    private static final int NMI_NONE = 0, NMI_IO_APIC = 1, NMI_LOCAL_APIC = 2, NMI_INVALID = 3;
+
+    /**
+     * RHEL 6's {@code setup_nmi_watchdog()} (arch/x86/kernel/apic/nmi.c): an optional {@code panic,} prefix, then
+     * {@code lapic}, {@code ioapic} or a number ({@code get_option()}: decimal, 0x hex or 0 octal); a number from
+     * {@code NMI_INVALID} up leaves the mode as it was. Each occurrence overrides the one before.
+     */
+    private static int setupNmiWatchdog(String str, int current) {
+        String s = str;
+        if (s.startsWith("panic")) {
+            int comma = s.indexOf(',');
+            if (comma < 0) {
+                return current;
+            }
+            s = s.substring(comma + 1);
+        }
+        if (s.startsWith("lapic")) {
+            return NMI_LOCAL_APIC;
+        }
+        if (s.startsWith("ioapic")) {
+            return NMI_IO_APIC;
+        }
+        int radix = 10;
+        int at = 0;
+        if (s.startsWith("0x") || s.startsWith("0X")) {
+            radix = 16;
+            at = 2;
+        } else if (s.startsWith("0")) {
+            radix = 8;
+        }
+        long n = 0;
+        int start = at;
+        while (at < s.length() && Character.digit(s.charAt(at), radix) >= 0 && n < NMI_INVALID) {
+            n = n * radix + Character.digit(s.charAt(at++), radix);
+        }
+        if (at == start || n >= NMI_INVALID) {
+            return current;
+        }
+        return (int) n;
+    }
+
     private static BootFailure nmiWatchdogPanic() {
         return new BootFailure("nmi_watchdog=1 on an HVM guest", List.of(
                 "Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug and send a report."
@@ -174,7 +213,8 @@ public enum GuestProfile {
                 "xensim: nmi_watchdog=1 asks for the I/O APIC NMI watchdog, which routes timer interrupts through"
                         + " the I/O APIC as NMIs; a Xen HVM guest's emulated I/O APIC does not deliver them as NMIs,"
                         + " so the kernel's timer check fails and it panics at boot.",
-                "xensim: remove nmi_watchdog=1 from the guest's kernel command line (extra= in the domain config)"
-                        + " and boot again."), PANIC_EXIT_STATUS);
+                "xensim: remove nmi_watchdog=1 (or nmi_watchdog=ioapic) from the guest's kernel command line (extra="
+                        + " in the domain config) and boot again; nmi_watchdog=0 turns the watchdog off."),
+                PANIC_EXIT_STATUS);
     }
 }

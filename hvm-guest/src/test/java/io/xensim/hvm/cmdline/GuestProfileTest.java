@@ -104,11 +104,25 @@ class GuestProfileTest {
                 .contains("NMI").contains("I/O APIC").contains("remove nmi_watchdog=1");
     }
 
-    @Test
-    void otherNmiWatchdogValuesBoot() {
-        assertThat(boot(GuestProfile.RHEL6_0, "nmi_watchdog=0").boots()).isTrue();
-        assertThat(boot(GuestProfile.RHEL6_0, "nmi_watchdog=2").boots()).isTrue();
-        assertThat(boot(GuestProfile.RHEL6_0, "nmi_watchdog=1 nmi_watchdog=0").boots()).isTrue();
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "nmi_watchdog=1,               false",
+            "nmi_watchdog=ioapic,          false",
+            "'nmi_watchdog=panic,1',       false",
+            "nmi_watchdog=0x1,             false",
+            "nmi_watchdog=2 nmi_watchdog=1, false",
+            "nmi_watchdog=0,               true",
+            "nmi_watchdog=2,               true",
+            "nmi_watchdog=lapic,           true",
+            "nmi_watchdog=panic,           true",
+            "nmi_watchdog=1 nmi_watchdog=0, true",
+            "nmi_watchdog=1 nmi_watchdog=7, false",
+            "nmi_watchdog=bogus,           true",
+            "nmi_watchdog,                 true",
+            "-- nmi_watchdog=1,            true",
+    })
+    void rhel6NmiWatchdogModes(String line, boolean boots) {
+        assertThat(boot(GuestProfile.RHEL6_0, line).boots()).isEqualTo(boots);
     }
 
     @Test
