@@ -33,7 +33,8 @@ public record DiskSpec(Optional<String> target, DiskFormat format, String vdev, 
     /**
      * The vbd the toolstack writes for this disk, or empty when {@link #vdev} has no number or there is no image
      * (an empty CD-ROM drive). The backend type is {@code backendtype=} when given, else {@code phy} for a raw
-     * image and {@code qdisk} for the others (libxl_disk.c's choice for a local image); a CD-ROM is
+     * image and {@code qdisk} for the others (what libxl__device_disk_set_backend() in libxl_device.c picks for a
+     * local image on Linux, where phy also takes regular files); a CD-ROM is
      * {@code device-type} {@code cdrom} and removable.
      */
     public Optional<DeviceConfig> toDeviceConfig(int frontendDomid, int backendDomid) {
