@@ -1,0 +1,65 @@
+package io.xensim.hvm.config;
+
+import io.xensim.xenbus.toolstack.DeviceConfig;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One disk of a domain config after libxlutil parsed its spec: the target (image path or device; absent for an
+ * empty CD-ROM drive), its format, the guest's name for it ({@code vdev}: {@code hda}, {@code xvda}, ...), access,
+ * and whether it is a CD-ROM (always read-only, removable). {@link #virtualDevice()} gives the number the vbd's
+ * {@code virtual-device} key carries.
+ */
+public record DiskSpec(Optional<String> target, DiskFormat format, String vdev, boolean readwrite, boolean cdrom,
+                       Optional<String> backendDomain, Optional<DiskBackendType> backendType,
+                       Optional<String> script) {
+    public DiskSpec {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(vdev, "vdev");
+        Objects.requireNonNull(backendDomain, "backendDomain");
+        Objects.requireNonNull(backendType, "backendType");
+        Objects.requireNonNull(script, "script");
+    }
+
+    /** The {@code virtual-device} number of {@link #vdev}, when it is a name libxl knows. */
+    public Optional<Integer> virtualDevice() {
+        return VirtualDevice.number(vdev);
+    }
+
+    /**
+     * The vbd the toolstack writes for this disk, or empty when {@link #vdev} has no number or there is no image
+     * (an empty CD-ROM drive). The backend type is {@code backendtype=} when given, else {@code phy} for a raw
+     * image and {@code qdisk} for the others (what libxl__device_disk_set_backend() in libxl_device.c picks for a
+     * local image on Linux, where phy also takes regular files); a CD-ROM is
+     * {@code device-type} {@code cdrom} and removable.
+     */
+    public Optional<DeviceConfig> toDeviceConfig(int frontendDomid, int backendDomid) {
+        Optional<Integer> devid = virtualDevice();
+        if (devid.isEmpty() || target.isEmpty()) {
+            return Optional.empty();
+        }
+        String backend = backendType.map(t -> t.name().toLowerCase(Locale.ROOT))
+                .orElse(format == DiskFormat.RAW ? "phy" : "qdisk");
+        DeviceConfig disk = DeviceConfig.vbd(frontendDomid, backendDomid, devid.get(), vdev, target.get(), backend,
+                readwrite);
+        if (!cdrom) {
+            return Optional.of(disk);
+        }
+        Map<String, String> front = new LinkedHashMap<>(disk.frontendKeys());
+        front.put("device-type", "cdrom");
+        Map<String, String> back = new LinkedHashMap<>(disk.backendKeys());
+        back.put("device-type", "cdrom");
+        back.put("removable", "1");
+        return Optional.of(new DeviceConfig(disk.type(), frontendDomid, backendDomid, disk.devid(), front,
+                disk.readOnlyFrontendKeys(), back));
+    }
+
+    /** Whether the guest sees this disk on the emulated IDE controller as well ({@code hd*} names). */
+    public boolean emulatedIde() {
+        return vdev.startsWith("hd");
+    }
+}
