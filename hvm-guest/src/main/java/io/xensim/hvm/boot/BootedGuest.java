@@ -1,0 +1,533 @@
+package io.xensim.hvm.boot;
+
+import io.xensim.blk.front.BlkfrontDevice;
+import io.xensim.blk.front.BlkfrontDrivers;
+import io.xensim.blk.front.BlkfrontFeatures;
+import io.xensim.hvm.cmdline.BootParams;
+import io.xensim.hvm.config.DiskSpec;
+import io.xensim.hvm.config.DiskSpecParser;
+import io.xensim.hvm.config.DomainSpec;
+import io.xensim.hvm.config.DomainType;
+import io.xensim.hvm.config.NicType;
+import io.xensim.hvm.config.VifSpec;
+import io.xensim.hvm.config.VifSpecParser;
+import io.xensim.hvm.platform.GuestPlatform;
+import io.xensim.hvm.platform.HvmMachine;
+import io.xensim.net.front.NetfrontDevice;
+import io.xensim.net.front.NetfrontDrivers;
+import io.xensim.net.guest.GuestNetInterface;
+import io.xensim.xenbus.Decoded;
+import io.xensim.xenbus.bus.XenbusState;
+import io.xensim.xenbus.toolstack.DeviceConfig;
+import io.xensim.xenbus.toolstack.ManagedDomain;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * A running HVM guest and what it ended up with: the network interfaces and block devices it uses (PV or emulated,
+ * in {@link #nics()} and {@link #disks()}, through the same {@link GuestNetInterface} and
+ * {@link io.xensim.blk.guest.GuestBlockDevice} whatever drives them), the device selection's notes (a vif seen
+ * twice with one MAC, a vif the guest cannot use, a disk reachable twice), the two tables the guest prints, and
+ * its boot log. Vifs and vbds may be hot-plugged while it runs; an emulated NIC may not.
+ *
+ * <p>Interface names follow probe order: the emulated cards' driver binds during the PCI scan, before xenbus
+ * exists, so emulated NICs are {@code eth0}, {@code eth1}, ... and netfront's interfaces come after them; emulated
+ * IDE disks are named as libata names them ({@code sda}, ...), blkfront's as {@code xlvbd_alloc_gendisk} does
+ * ({@code xvda}, also for an {@code hda} vdev).
+ *
+ * <p><b>Threading:</b> the caller's thread (which drives the {@link HvmHost}); the devices handed out are used on
+ * the guest's executor ({@link HvmHost#onDomain}).
+ */
+public final class BootedGuest {
+    private final HvmHost host;
+    private final BootRequest request;
+    private final DomainSpec spec;
+    private final BootParams params;
+    private final ManagedDomain guest;
+    private final HvmMachine machine;
+    private final DeviceModel deviceModel;
+    private final GuestPlatform.Result platform;
+    private final boolean netfront;
+    private final boolean blkfront;
+    private final String pvOffReason;
+    private final List<String> log;
+    private final List<VifSpec> vifs;
+    private final List<GuestNic> nics = new ArrayList<>();
+    private final List<GuestDisk> disks = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private final Random random;
+    private int nextEth;
+    private boolean running = true;
+
+    BootedGuest(HvmHost host, BootRequest request, DomainSpec spec, BootParams params, ManagedDomain guest,
+            HvmMachine machine, DeviceModel deviceModel, GuestPlatform.Result platform, boolean netfront,
+            boolean blkfront, String pvOffReason, List<String> log) {
+        this.host = host;
+        this.request = request;
+        this.spec = spec;
+        this.params = params;
+        this.guest = guest;
+        this.machine = machine;
+        this.deviceModel = deviceModel;
+        this.platform = platform;
+        this.netfront = netfront;
+        this.blkfront = blkfront;
+        this.pvOffReason = pvOffReason;
+        this.log = log;
+        this.vifs = new ArrayList<>(spec.vifs());
+        this.random = new Random(request.macSeed() + 1);
+    }
+
+    // ------------------------------------------------------------------------------------------ boot steps
+
+    /** The emulated cards' and drives' drivers bind to what the PCI scan still found (unplugged ones are gone). */
+    void bindEmulatedDrivers() {
+        host.onDomain(guest, () -> {
+            for (EmulatedNic nic : deviceModel.nics()) {
+                if (!nic.plugged()) {
+                    continue;
+                }
+                String name = "eth" + nextEth;
+                Optional<GuestNetInterface> iface = nic.probeDriver(name);
+                log.addAll(nic.driverLog());
+                if (iface.isPresent()) {
+                    nextEth++;
+                    int devid = vifs.stream().filter(v -> v.mac().equalsIgnoreCase(nic.mac().toString()))
+                            .mapToInt(VifSpec::devid).findFirst().orElse(-1);
+                    nics.add(new GuestNic(name, nic.driver(), nic.mac(), nic.bridge(), nic.tapName() + " (emulated "
+                            + nic.model() + " at " + nic.pciAddress() + ")", devid, iface.get()));
+                }
+            }
+            int sd = 0;
+            for (EmulatedDisk drive : deviceModel.disks().stream()
+                    .sorted(Comparator.comparingInt(EmulatedDisk::ideIndex)).toList()) {
+                if (!drive.plugged()) {
+                    continue;
+                }
+                String name = drive.cdrom() ? "sr0" : "sd" + (char) ('a' + sd);
+                var dev = drive.probeDriver(name);
+                log.addAll(drive.driverLog());
+                if (dev.isPresent()) {
+                    if (!drive.cdrom()) {
+                        sd++;
+                    }
+                    disks.add(new GuestDisk(name, "ata_piix", drive.vdev(), drive.target() + " (emulated IDE "
+                            + ideName(drive.ideIndex()) + ")", dev.get()));
+                }
+            }
+            return null;
+        });
+    }
+
+    private static String ideName(int index) {
+        return (index < 2 ? "primary " : "secondary ") + (index % 2 == 0 ? "master" : "slave");
+    }
+
+    /** The PV devices that connected: netfront's vifs and blkfront's vbds. */
+    void collectPvDevices() {
+        for (VifSpec vif : vifs) {
+            collectVif(vif);
+        }
+        for (DiskSpec disk : spec.disks()) {
+            collectVbd(disk);
+        }
+    }
+
+    private Optional<GuestNic> collectVif(VifSpec vif) {
+        if (!netfront) {
+            return Optional.empty();
+        }
+        return netfrontOf(vif.devid()).map(front -> {
+            String name = "eth" + nextEth++;
+            var nic = new GuestNic(name, GuestNic.NETFRONT, front.mac(), vif.bridge(), "vif" + guest.domid() + "."
+                    + vif.devid() + " (netback)", vif.devid(), front);
+            nics.add(nic);
+            return nic;
+        });
+    }
+
+    private Optional<GuestDisk> collectVbd(DiskSpec disk) {
+        if (!blkfront) {
+            return Optional.empty();
+        }
+        Optional<DeviceConfig> vbd = disk.toDeviceConfig(guest.domid(), 0);
+        if (vbd.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<BlkfrontDevice> front = BlkfrontDrivers.device(guest, vbd.get().devid())
+                .filter(f -> frontendConnected(guest, BlkfrontDrivers.TYPE, vbd.get().devid()));
+        return front.map(f -> {
+            String features = host.onDomain(guest, () -> f.features().map(BootedGuest::describe).orElse(""));
+            log.add("blkfront: " + f.name() + ": " + features);
+            var d = new GuestDisk(f.name(), GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (blkback "
+                    + "vbd " + guest.domid() + "/" + vbd.get().devid() + ")", f);
+            disks.add(d);
+            return d;
+        });
+    }
+
+    /** {@code xlvbd_flush}'s line: flush, persistent grants, indirect descriptors, bounce buffer. */
+    private static String describe(BlkfrontFeatures f) {
+        String flush = f.flush() && f.fua() ? "barrier: enabled;" : f.flush() ? "flush diskcache: enabled;"
+                : "barrier or flush: disabled;";
+        return flush + " persistent grants: " + (f.persistent() ? "enabled;" : "disabled;")
+                + " indirect descriptors: " + (f.maxIndirectSegments() > 0 ? "enabled;" : "disabled;")
+                + " bounce buffer: " + (f.bounce() ? "enabled" : "disabled;");
+    }
+
+    private Optional<NetfrontDevice> netfrontOf(int devid) {
+        if (!frontendConnected(guest, NetfrontDrivers.TYPE, devid)) {
+            return Optional.empty();
+        }
+        return guest.frontends().device(NetfrontDrivers.TYPE, guest.domid(), devid).map(d -> d.handler())
+                .filter(NetfrontDevice.class::isInstance).map(NetfrontDevice.class::cast);
+    }
+
+    static boolean frontendConnected(ManagedDomain guest, String type, int devid) {
+        return guest.frontends().device(type, guest.domid(), devid)
+                .map(d -> d.state() == XenbusState.CONNECTED).orElse(false);
+    }
+
+    /**
+     * The issue's device selection, per vif and per disk, from what really happened: which PV frontends connected
+     * and which emulated twins survived the unplug. Appends the notes and both tables to the log.
+     */
+    void selectDevices() {
+        for (VifSpec vif : vifs) {
+            selectVif(vif);
+        }
+        for (DiskSpec disk : spec.disks()) {
+            selectDisk(disk);
+        }
+        nics.forEach(n -> log.add(linkUpLine(n)));
+        log.addAll(notes);
+        log.addAll(interfaceTable());
+        log.addAll(blockTable());
+    }
+
+    private static String linkUpLine(GuestNic nic) {
+        return nic.pv() ? "IPv6: ADDRCONF(NETDEV_CHANGE): " + nic.name() + ": link becomes ready"
+                : nic.driver() + " " + nic.name() + ": link up, 100Mbps, full-duplex";
+    }
+
+    private void selectVif(VifSpec vif) {
+        List<GuestNic> seen = nics.stream().filter(n -> n.devid() == vif.devid()).toList();
+        Optional<GuestNic> pv = seen.stream().filter(GuestNic::pv).findFirst();
+        Optional<GuestNic> emu = seen.stream().filter(n -> !n.pv()).findFirst();
+        String what = "vif " + vif.devid() + " (MAC " + vif.mac() + ", bridge " + vif.bridge() + ", "
+                + vif.type().backendType() + ")";
+        if (pv.isPresent() && emu.isPresent()) {
+            GuestNic first = pv.get().name().compareTo(emu.get().name()) < 0 ? pv.get() : emu.get();
+            notes.add("xensim: CONFLICT: " + what + " appears twice in the guest with one MAC: " + emu.get().name()
+                    + " is the emulated " + emu.get().driver() + " card and " + pv.get().name() + " is xen-netfront;"
+                    + " " + first.name() + " (" + first.driver() + ") is eth0's slot in probe order. The emulated NICs"
+                    + " were kept (xen_emul_unplug=" + unplugWord() + "), so two interfaces with MAC " + vif.mac()
+                    + " sit on " + vif.bridge() + " and the bridge learns the MAC on whichever sent last. Remove"
+                    + " the xen_emul_unplug option so the guest unplugs the emulated NIC, or use type=vif.");
+        } else if (pv.isEmpty() && emu.isEmpty()) {
+            notes.add("xensim: NO NETWORK on " + what + ": "
+                    + (vif.type().emulated() ? "its emulated twin was unplugged and netfront did not connect"
+                            : "it is PV only (no emulated twin) and netfront is not in use")
+                    + (pvOffReason.isEmpty() ? "" : ": " + pvOffReason) + ".");
+        } else if (emu.isPresent() && vif.type().emulated() && !pvOffReason.isEmpty()) {
+            notes.add("xensim: " + what + " is the emulated " + emu.get().driver() + " card " + emu.get().name()
+                    + " only: " + pvOffReason + ".");
+        }
+    }
+
+    private String unplugWord() {
+        return params.commandLine().all("xen_emul_unplug").stream().map(p -> p.value().orElse(""))
+                .reduce((a, b) -> b).orElse("");
+    }
+
+    private void selectDisk(DiskSpec disk) {
+        List<GuestDisk> seen = disks.stream().filter(d -> d.vdev().equals(disk.vdev())).toList();
+        Optional<GuestDisk> pv = seen.stream().filter(GuestDisk::pv).findFirst();
+        Optional<GuestDisk> emu = seen.stream().filter(d -> !d.pv()).findFirst();
+        String what = "disk " + disk.vdev() + " (" + disk.target().orElse("empty") + ")";
+        if (pv.isPresent() && emu.isPresent()) {
+            notes.add("xensim: CONFLICT: " + what + " appears twice in the guest: " + emu.get().name()
+                    + " (emulated IDE) and " + pv.get().name() + " (xen-blkfront) are the same image; writes"
+                    + " through one are not seen by the other's page cache, and mounting both corrupts it."
+                    + " Let the guest unplug the IDE disks (no xen_emul_unplug option).");
+        } else if (pv.isPresent() && disk.emulatedIde()) {
+            if (!log.contains("You might have to change the root device")) {
+                notes.add("xensim: " + disk.vdev() + "'s IDE disk was unplugged; it is " + pv.get().name()
+                        + " now. You might have to change the root device from /dev/hd[a-d] to /dev/xvd[a-d]"
+                        + " in your root= kernel command line option.");
+            }
+        } else if (pv.isEmpty() && emu.isEmpty()) {
+            notes.add("xensim: NO DISK for " + what + ": " + (disk.emulatedIde() || HvmGuest.diskIndex(disk.vdev())
+                    .orElse(99) < 4 ? "its IDE drive was unplugged and blkfront did not connect"
+                            : "it has no emulated drive and blkfront is not in use")
+                    + (pvOffReason.isEmpty() ? "" : ": " + pvOffReason) + ".");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ tables
+
+    /** The interface table: name, driver, MAC, bridge, backing. */
+    public List<String> interfaceTable() {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "DRIVER", "MAC", "BRIDGE", "BACKING"});
+        for (GuestNic n : nics) {
+            rows.add(new String[] {n.name(), n.driver(), n.mac().toString(), n.bridge(), n.backing()});
+        }
+        if (nics.isEmpty()) {
+            return List.of("Network interfaces: none");
+        }
+        List<String> out = new ArrayList<>();
+        out.add("Network interfaces:");
+        out.addAll(columns(rows));
+        return out;
+    }
+
+    /** The block device table: name, driver, vdev, sectors, backing. */
+    public List<String> blockTable() {
+        if (disks.isEmpty()) {
+            return List.of("Block devices: none");
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "DRIVER", "VDEV", "SECTORS", "BACKING"});
+        for (GuestDisk d : disks) {
+            long sectors = host.onDomain(guest, () -> d.device().sectors());
+            rows.add(new String[] {d.name(), d.driver(), d.vdev(), Long.toString(sectors), d.backing()});
+        }
+        List<String> out = new ArrayList<>();
+        out.add("Block devices:");
+        out.addAll(columns(rows));
+        return out;
+    }
+
+    private static List<String> columns(List<String[]> rows) {
+        int[] width = new int[rows.getFirst().length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String[] r : rows) {
+            var sb = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                sb.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 2) + "s", r[i]));
+            }
+            out.add(sb.toString().stripTrailing());
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------ hot-plug
+
+    /** What a hot-plug request did: accepted or refused, and the lines printed. */
+    public record Hotplug(boolean accepted, List<String> log) {
+        public Hotplug {
+            log = List.copyOf(log);
+        }
+    }
+
+    /**
+     * {@code xl network-attach <domain> <spec>}: a PV vif is added through the toolstack; the guest's netfront (if
+     * it is in use) probes it and it comes up as the next {@code eth}. A spec asking for an emulated NIC
+     * ({@code type=ioemu}) is refused: the device model cannot add a NIC to a running guest (the seed's attempt
+     * crashed it). Without {@code type=}, a hot-plugged vif is PV only, as {@code libxl__device_nic_setdefault}
+     * picks {@code vif} for hot-plug.
+     */
+    public Hotplug hotplugVif(String vifSpec) {
+        requireRunning();
+        List<String> out = new ArrayList<>();
+        int devid = vifs.stream().mapToInt(VifSpec::devid).max().orElse(-1) + 1;
+        VifSpecParser.Result r = VifSpecParser.parse("network-attach", vifSpec, devid, DomainType.HVM,
+                request.dialect(), random);
+        out.addAll(r.log());
+        if (r.fatal().isPresent() || r.vif().isEmpty()) {
+            r.fatal().ifPresent(out::add);
+            return finish(false, out);
+        }
+        VifSpec vif = r.vif().get();
+        boolean askedEmulated = vif.requestedType().isPresent() && vif.type().emulated();
+        if (askedEmulated) {
+            out.add("libxl: error: dom" + guest.domid() + ": cannot hot-plug an emulated " + vif.model() + " NIC ("
+                    + vifSpec + ") into a running HVM guest: the device model adds emulated NICs only at domain"
+                    + " creation (the seed's attempt crashed qemu-dm). Add a PV vif instead (type=vif), or put the"
+                    + " NIC in the config and restart the guest.");
+            return finish(false, out);
+        }
+        if (vif.type() != NicType.VIF) {
+            vif = new VifSpec(vif.devid(), vif.mac(), vif.bridge(), NicType.VIF, vif.model(), vif.vifname(),
+                    vif.script(), vif.ip(), vif.backend(), vif.rate(), vif.mtu(), vif.trusted(), vif.requestedType());
+        }
+        host.await(host.toolstack().addDevice(vif.toDeviceConfig(guest.domid(), 0)));
+        vifs.add(vif);
+        VifSpec added = vif;
+        waitFor(() -> !netfront || frontendConnected(guest, NetfrontDrivers.TYPE, added.devid()));
+        Optional<GuestNic> nic = collectVif(vif);
+        if (nic.isPresent()) {
+            out.add(linkUpLine(nic.get()));
+            out.add("xensim: vif " + vif.devid() + " is " + nic.get().name() + " (xen-netfront, MAC " + vif.mac()
+                    + ", bridge " + vif.bridge() + ")");
+        } else {
+            out.add("XENBUS: Device with no driver: device/vif/" + vif.devid());
+            out.add("xensim: vif " + vif.devid() + " was added but the guest does not use netfront"
+                    + (pvOffReason.isEmpty() ? "" : ": " + pvOffReason));
+        }
+        return finish(nic.isPresent(), out);
+    }
+
+    /**
+     * {@code xl block-attach <domain> <spec>}: a vbd is added through the toolstack and blkfront (if in use)
+     * probes it. Hot-plugged disks never get an emulated drive (QEMU's IDE drives are fixed at start).
+     */
+    public Hotplug hotplugDisk(String diskSpec) {
+        requireRunning();
+        List<String> out = new ArrayList<>();
+        DiskSpec disk;
+        switch (DiskSpecParser.parse("block-attach", diskSpec)) {
+            case Decoded.Ok<DiskSpec>(DiskSpec d) -> disk = d;
+            case Decoded.Malformed<DiskSpec>(String reason) -> {
+                out.addAll(List.of(reason.split("\n")));
+                return finish(false, out);
+            }
+        }
+        Optional<DeviceConfig> vbd = disk.toDeviceConfig(guest.domid(), 0);
+        if (vbd.isEmpty()) {
+            out.add("xensim: " + disk.vdev() + ": nothing to attach (no image, or a vdev without a number)");
+            return finish(false, out);
+        }
+        if (host.toolstack().device(BlkfrontDrivers.TYPE, guest.domid(), vbd.get().devid()).isPresent()) {
+            out.add("libxl: error: dom" + guest.domid() + ": disk " + disk.vdev() + " is already attached");
+            return finish(false, out);
+        }
+        host.await(host.toolstack().addDevice(vbd.get()));
+        waitFor(() -> !blkfront || frontendConnected(guest, BlkfrontDrivers.TYPE, vbd.get().devid()));
+        int before = log.size();
+        Optional<GuestDisk> d = collectVbd(disk);
+        out.addAll(log.subList(before, log.size()));
+        log.subList(before, log.size()).clear();
+        if (d.isEmpty()) {
+            out.add("XENBUS: Device with no driver: device/vbd/" + vbd.get().devid());
+        }
+        return finish(d.isPresent(), out);
+    }
+
+    private Hotplug finish(boolean accepted, List<String> out) {
+        log.addAll(out);
+        return new Hotplug(accepted, out);
+    }
+
+    private void waitFor(java.util.function.BooleanSupplier done) {
+        host.hypervisor().runUntil(() -> {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            host.clock().advanceNanos(1_000);
+            return false;
+        }, 2_000_000);
+        host.runUntilIdle();
+    }
+
+    private void requireRunning() {
+        if (!running) {
+            throw new IllegalStateException("dom" + guest.domid() + ": shut down (expected: a running guest)");
+        }
+    }
+
+    /** {@code xl destroy}: the device model goes, then the domain with its devices. */
+    public void shutdown() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        host.onDomain(guest, () -> {
+            deviceModel.close();
+            return null;
+        });
+        host.await(host.toolstack().destroyDomain(guest.domid()));
+        host.runUntilIdle();
+    }
+
+    // ------------------------------------------------------------------------------------------ accessors
+
+    public int domid() {
+        return guest.domid();
+    }
+
+    public DomainSpec spec() {
+        return spec;
+    }
+
+    public BootParams params() {
+        return params;
+    }
+
+    public ManagedDomain domain() {
+        return guest;
+    }
+
+    public HvmMachine machine() {
+        return machine;
+    }
+
+    public DeviceModel deviceModel() {
+        return deviceModel;
+    }
+
+    public GuestPlatform.Result platform() {
+        return platform;
+    }
+
+    /** Whether netfront / blkfront were registered (PV on, the platform driver bound, the unplug rules allow). */
+    public boolean netfrontInUse() {
+        return netfront;
+    }
+
+    public boolean blkfrontInUse() {
+        return blkfront;
+    }
+
+    /** The guest's network interfaces, in name order. */
+    public List<GuestNic> nics() {
+        return nics.stream().sorted(Comparator.comparing(GuestNic::name)).toList();
+    }
+
+    public Optional<GuestNic> nic(String name) {
+        return nics.stream().filter(n -> n.name().equals(name)).findFirst();
+    }
+
+    /** The guest's block devices. */
+    public List<GuestDisk> disks() {
+        return List.copyOf(disks);
+    }
+
+    public Optional<GuestDisk> disk(String name) {
+        return disks.stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    /** The device selection's notes (conflicts, missing network or disk, PV off). */
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    public List<String> log() {
+        return List.copyOf(log);
+    }
+
+    /** VM exits so far (port accesses and CPUIDs). */
+    public long exits() {
+        return host.onDomain(guest, machine::exits);
+    }
+
+    @Override
+    public String toString() {
+        return "BootedGuest[dom" + guest.domid() + " " + spec.name() + " " + nics.size() + " nics, " + disks.size()
+                + " disks]";
+    }
+
+    HvmHost host() {
+        return Objects.requireNonNull(host);
+    }
+}
