@@ -92,7 +92,7 @@ public final class BootedGuest {
                     continue;
                 }
                 String name = "eth" + nextEth;
-                Optional<GuestNetInterface> iface = nic.probeDriver(name);
+                Optional<GuestNetInterface> iface = nic.probeDriver(name, platform.pciDevices());
                 log.addAll(nic.driverLog());
                 if (iface.isPresent()) {
                     nextEth++;
@@ -224,7 +224,8 @@ public final class BootedGuest {
             GuestNic first = pv.get().name().compareTo(emu.get().name()) < 0 ? pv.get() : emu.get();
             notes.add("xensim: CONFLICT: " + what + " appears twice in the guest with one MAC: " + emu.get().name()
                     + " is the emulated " + emu.get().driver() + " card and " + pv.get().name() + " is xen-netfront;"
-                    + " " + first.name() + " (" + first.driver() + ") is eth0's slot in probe order. The emulated NICs"
+                    + " the " + first.driver() + " one is " + first.name() + " because it probed first (PCI drivers"
+                    + " bind before xenbus is up). The emulated NICs"
                     + " were kept (xen_emul_unplug=" + unplugWord() + "), so two interfaces with MAC " + vif.mac()
                     + " sit on " + vif.bridge() + " and the bridge learns the MAC on whichever sent last. Remove"
                     + " the xen_emul_unplug option so the guest unplugs the emulated NIC, or use type=vif.");

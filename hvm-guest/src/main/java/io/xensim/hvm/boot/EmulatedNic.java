@@ -1,5 +1,6 @@
 package io.xensim.hvm.boot;
 
+import io.xensim.hvm.platform.pci.PciDeviceInfo;
 import io.xensim.net.frame.MacAddress;
 import io.xensim.net.guest.GuestNetInterface;
 import java.util.Optional;
@@ -36,10 +37,11 @@ public interface EmulatedNic {
     boolean plugged();
 
     /**
-     * The guest's driver probes the card after the PCI scan and opens it; empty when the card is no longer on the
-     * bus (unplugged) or the driver gave up. The lines the driver printed are in {@link #driverLog()}.
+     * The guest's driver probes the card among the functions the PCI scan found ({@code scanned}) and opens it as
+     * {@code ifname}; empty when the card is no longer on the bus (unplugged) or the driver gave up. The lines the
+     * driver printed are in {@link #driverLog()}.
      */
-    Optional<GuestNetInterface> probeDriver(String ifname);
+    Optional<GuestNetInterface> probeDriver(String ifname, java.util.List<PciDeviceInfo> scanned);
 
     /** What the guest's driver printed while probing and opening the card. */
     java.util.List<String> driverLog();

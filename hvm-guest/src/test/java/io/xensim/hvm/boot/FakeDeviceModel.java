@@ -137,7 +137,8 @@ final class FakeDeviceModel implements DeviceModel {
         }
 
         @Override
-        public Optional<GuestNetInterface> probeDriver(String ifname) {
+        public Optional<GuestNetInterface> probeDriver(String ifname,
+                List<io.xensim.hvm.platform.pci.PciDeviceInfo> scanned) {
             if (!plugged) {
                 return Optional.empty();
             }
