@@ -24,6 +24,13 @@ public interface DeviceModel extends EmulatedDevices, AutoCloseable {
      */
     EmulatedDisk addDisk(DiskSpec disk, int ideIndex) throws IOException;
 
+    /**
+     * Every device is added: the machine is complete (QEMU's machine-init-done), before the guest's firmware runs.
+     * A model whose controllers take all their drives at once installs them here.
+     */
+    default void realize() {
+    }
+
     List<EmulatedNic> nics();
 
     List<EmulatedDisk> disks();

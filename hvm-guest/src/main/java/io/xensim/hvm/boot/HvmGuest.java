@@ -264,6 +264,7 @@ public final class HvmGuest {
                 model.addNic(vif);
             }
         }
+        model.realize();
         return Optional.empty();
     }
 
