@@ -131,6 +131,28 @@ public final class BlkPair implements AutoCloseable {
         return onGuest(domid, () -> ops.stream().map(op -> op.apply(front(domid))).toList());
     }
 
+    /**
+     * Queues {@code op} on guest {@code domid}'s executor without running anything: it is submitted when the domains
+     * next run ({@link #steps}), so tests can interleave it with the backend's work and the toolstack's.
+     */
+    public CompletableFuture<BlkStatus> enqueue(int domid, Function<BlkfrontDevice, CompletableFuture<BlkStatus>> op) {
+        var result = new CompletableFuture<BlkStatus>();
+        guest(domid).domain().executor().execute(() -> op.apply(front(domid)).whenComplete((s, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(s);
+            }
+        }));
+        return result;
+    }
+
+    /** Runs at most {@code n} queued tasks over all domains (INVOKER mode; fewer if they run out first). */
+    public void steps(int n) {
+        int[] checks = {0};
+        fx.hv.runUntil(() -> checks[0]++ >= n, n + 1);
+    }
+
     /** The backend of guest {@code domid}'s xvda vanishes and comes back (a driver domain restart). */
     public void restartBackend(int domid) {
         removeBackend(domid);
