@@ -83,15 +83,23 @@ class BlkPairRestartTest {
                     p.removeBackend(1);
                     p.steps(rnd.nextInt(10));
                     if (restart == 2) {
-                        p.blkback.reconfigure(BlkbackConfig.defaults().withMaxQueues(2).withMaxIndirectSegments(16));
+                        p.blkback.reconfigure(BlkbackConfig.defaults().withMaxQueues(2).withMaxIndirectSegments(16)
+                                .withMaxRingPageOrder(1));
                     } else if (restart == 4) {
-                        p.blkback.reconfigure(BlkbackConfig.defaults().withMaxQueues(1).withMaxIndirectSegments(0));
+                        p.blkback.reconfigure(BlkbackConfig.defaults().withMaxQueues(1).withMaxIndirectSegments(0)
+                                .withMaxRingPageOrder(0).withFeaturePersistent(false));
                     } else if (restart == 5) {
                         p.blkback.reconfigure(BlkbackConfig.defaults());
                     }
                     p.restoreBackend(1);
                     retire(inFlight, model);
-                    assertThat(p.front(1).state()).isEqualTo(GuestBlockDevice.State.CONNECTED);
+                    var d = p.front(1);
+                    assertThat(d.state()).isEqualTo(GuestBlockDevice.State.CONNECTED);
+                    var offered = p.blkback.config();
+                    assertThat(d.ringCount()).isEqualTo(Math.min(queues, offered.maxQueues()));
+                    assertThat(d.ringPageOrder()).isEqualTo(Math.min(order, offered.maxRingPageOrder()));
+                    assertThat(d.features().orElseThrow().persistent())
+                            .isEqualTo(persistent && offered.featurePersistent());
                     assertCompletedWritesInImage(image, model, inFlight);
                 } else {
                     retire(inFlight, model);
