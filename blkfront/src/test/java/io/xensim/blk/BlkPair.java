@@ -17,10 +17,12 @@ import io.xensim.xenbus.toolstack.DiskConfig;
 import io.xensim.xenbus.toolstack.ManagedDomain;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -60,8 +62,8 @@ public final class BlkPair implements AutoCloseable {
         fx.toolstack.await(blkback.install(fx.toolstack));
     }
 
-    /** The size of each in-memory disk: 16 MiB. */
-    public static final long MEMORY_SECTORS = 32768;
+    /** The size of each in-memory disk: 8 MiB. */
+    public static final long MEMORY_SECTORS = 16384;
 
     /** Guest {@code domid}, created on first use, with blkfront registered. */
     public ManagedDomain guest(int domid) {
@@ -208,12 +210,12 @@ public final class BlkPair implements AutoCloseable {
 
     /** One {@link MemoryImage} per {@code params}, each open a view that leaves the bytes on close. */
     private static final class MemoryDisks implements ImageOpener {
-        final Map<String, MemoryImage> disks = new java.util.concurrent.ConcurrentHashMap<>();
+        final Map<String, MemoryImage> disks = new ConcurrentHashMap<>();
 
         @Override
         public BlockImage open(String params, boolean writable) throws IOException {
             if (params.contains("missing")) {
-                throw new java.nio.file.NoSuchFileException(params);
+                throw new NoSuchFileException(params);
             }
             return new View(disks.computeIfAbsent(params, p -> MemoryImage.create(p, MEMORY_SECTORS)), writable);
         }

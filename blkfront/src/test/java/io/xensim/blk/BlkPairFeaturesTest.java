@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.blk.back.BlkbackConfig;
 import io.xensim.blk.front.BlkfrontConfig;
+import io.xensim.blk.front.BlkfrontDevice;
 import io.xensim.blk.guest.BlkStatus;
 import io.xensim.blk.guest.GuestBlockDevice;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,8 +67,7 @@ class BlkPairFeaturesTest {
             assertThat(p.back(1).rings()).hasSize(queues);
             assertThat(p.back(1).persistentGrants()).isEqualTo(persistent);
 
-            List<Function<io.xensim.blk.front.BlkfrontDevice, java.util.concurrent.CompletableFuture<BlkStatus>>> ops =
-                    new ArrayList<>();
+            List<Function<BlkfrontDevice, CompletableFuture<BlkStatus>>> ops = new ArrayList<>();
             List<MemorySegment> written = new ArrayList<>();
             for (int i = 0; i < SHAPES.length; i++) {
                 long sector = SHAPES[i][0];

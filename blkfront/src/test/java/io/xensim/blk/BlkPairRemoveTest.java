@@ -11,6 +11,7 @@ import io.xensim.blk.guest.GuestBlockDevice;
 import io.xensim.blk.image.RawImage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ class BlkPairRemoveTest {
         List<Write> writes = new ArrayList<>();
         for (int i = first; i < first + 40; i++) {
             long sector = i * 96L;
-            byte[] data = BlkPair.pattern(64 * 512, i + 1).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            byte[] data = BlkPair.pattern(64 * 512, i + 1).toArray(ValueLayout.JAVA_BYTE);
             writes.add(new Write(sector, data, p.enqueue(1, f -> f.write(sector, MemorySegment.ofArray(data)))));
         }
         return writes;

@@ -26,9 +26,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +63,7 @@ class BlkPairThreadedTest {
      * {@code xenbus_dev_fatal}, both ends end Closed), or the frontend's xenbus state machine sees an illegal
      * Connected -> Initialised. Both are races of the device model's restart path, reported, not fixed here.
      */
-    @org.junit.jupiter.api.Disabled("known race: backend restored before the frontend saw it go (see the report)")
+    @Disabled("known race: backend restored before the frontend saw it go (see the report)")
     @RepeatedTest(3)
     void restartRacingTheFrontendsReaction() throws Exception {
         run(false);
@@ -68,7 +72,7 @@ class BlkPairThreadedTest {
     private void run(boolean settle) throws Exception {
         var connected = new CountDownLatch(4);
         var recovered = new CountDownLatch(1);
-        var log = new java.util.concurrent.ConcurrentLinkedQueue<TraceEvent>();
+        var log = new ConcurrentLinkedQueue<TraceEvent>();
         try (var hv = Hypervisor.builder().threadingMode(ThreadingMode.DEDICATED).tracer(e -> {
             if (e.kind() == TraceEvent.Kind.STATE || e.kind() == TraceEvent.Kind.INFO) {
                 log.add(e);
@@ -145,13 +149,13 @@ class BlkPairThreadedTest {
     }
 
     /** Polls {@code condition} until it holds, for at most 30 s. */
-    private static boolean until(java.util.function.BooleanSupplier condition) {
+    private static boolean until(BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a bounded poll
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a bounded poll
         }
         return true;
     }

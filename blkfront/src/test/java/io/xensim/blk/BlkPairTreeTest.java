@@ -74,7 +74,7 @@ class BlkPairTreeTest {
                     BE + "/feature-discard = \"1\" (n0,r1)",
                     BE + "/feature-barrier = \"1\" (n0,r1)",
                     BE + "/feature-persistent = \"1\" (n0,r1)",
-                    BE + "/sectors = \"32768\" (n0,r1)",
+                    BE + "/sectors = \"16384\" (n0,r1)",
                     BE + "/info = \"0\" (n0,r1)",
                     BE + "/sector-size = \"512\" (n0,r1)",
                     BE + "/physical-sector-size = \"512\" (n0,r1)");
