@@ -11,8 +11,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The backend brought back before the frontend has reacted to its going: the new blkback must not connect to the
- * frontend's keys of the old connection, and the pair must end Connected with the I/O done.
+ * The backend brought back at several points after its removal, from at once to long after (INVOKER mode, so each
+ * point is one fixed interleaving), with a write submitted just before: the pair ends Connected and the write done
+ * and readable. The truly concurrent race (the new blkback reading the frontend's stale Connected state) needs
+ * DEDICATED mode: {@code BlkPairThreadedTest#restartRacingTheFrontendsReaction}.
  */
 class BlkPairRestartRaceTest {
     @ParameterizedTest(name = "restore after {0} steps")
