@@ -1,7 +1,9 @@
 package io.xensim.blk.back;
 
 import io.xensim.blk.image.BlockImage;
+import io.xensim.blk.image.RawImage;
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * How the {@code block} hotplug script turns a backend's {@code params} (the disk target of the domain config)
@@ -17,4 +19,17 @@ public interface ImageOpener {
      * @throws IOException with the message the script's {@code fatal} reports (no such image, the lock refused)
      */
     BlockImage open(String params, boolean writable) throws IOException;
+
+    /**
+     * Raw image files: {@code params} is the file's path, opened with {@link RawImage#open} read-write (taking the
+     * image's write lock) for a writable disk, else read-only. A refused lock is the
+     * {@link io.xensim.blk.image.ImageLockedException}, whose message names the image and its holder.
+     *
+     * <p><b>Reference:</b> tools/hotplug/Linux/block, the {@code file} case: {@code losetup} of the file, with
+     * {@code -r} for {@code mode=r}.
+     */
+    static ImageOpener raw() {
+        return (params, writable) -> RawImage.open(Path.of(params),
+                writable ? RawImage.OpenMode.READ_WRITE : RawImage.OpenMode.READ_ONLY);
+    }
 }

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** {@code xenstore-ls -p -f} of a subtree, through the toolstack's (privileged) connection: one line per node. */
-final class XenstoreDump {
+public final class XenstoreDump {
     private XenstoreDump() {
     }
 
-    static List<String> dump(Toolstack toolstack, String path) {
+    public static List<String> dump(Toolstack toolstack, String path) {
         List<String> out = new ArrayList<>();
         walk(toolstack, toolstack.xs().client(), path, out);
         return out;
