@@ -117,7 +117,8 @@ public final class HvmGuest {
             host.await(toolstack.addDevice(vbd.get()));
         }
         var relay = new UnplugRelay();
-        HvmMachineConfig machineConfig = HvmMachineConfig.defaults().withXenPlatformPci(spec.xenPlatformPci());
+        HvmMachineConfig machineConfig = HvmMachineConfig.defaults().withXenPlatformPci(spec.xenPlatformPci())
+                .withBlacklist(request.blacklist());
         var started = host.onDomain(guest, () -> {
             HvmMachine machine = HvmMachine.create(domid, machineConfig, relay);
             DeviceModel model = request.deviceModel().start(machine, guest, host);

@@ -141,6 +141,18 @@ class HvmBootTest {
     }
 
     @Test
+    void aBlacklistedGuestStaysOnItsEmulatedDevices() {
+        var request = BootRequest.of("rhel6.cfg", config(1, "mac=" + MAC, "hda"), FakeDeviceModel.FACTORY)
+                .withCmdline("ro xen_pv_hvm=enable").withBlacklist(io.xensim.hvm.platform.DriverBlacklist.of(
+                        java.util.Set.of(io.xensim.hvm.platform.DriverBlacklist.path("linux", 1))));
+        var guest = HvmGuest.boot(host, request).orElseThrow();
+        assertThat(guest.log()).contains("Xen Platform: blacklisted by host");
+        assertThat(guest.nics()).extracting(GuestNic::driver).containsExactly("8139too");
+        assertThat(guest.notes()).anyMatch(n -> n.contains("blacklisted"));
+        guest.shutdown();
+    }
+
+    @Test
     void nmiWatchdogPanicsTheRhel6GuestAndTheDomainIsGone() {
         BootOutcome outcome = boot(config(1, "mac=" + MAC, "hda"), "ro xen_pv_hvm=enable nmi_watchdog=1",
                 "rhel6.0", ToolstackDialect.XL);
