@@ -197,129 +197,24 @@ public final class BootedGuest {
      * and which emulated twins survived the unplug. Appends the notes and both tables to the log.
      */
     void selectDevices() {
-        for (VifSpec vif : vifs) {
-            selectVif(vif);
-        }
-        for (DiskSpec disk : spec.disks()) {
-            selectDisk(disk);
-        }
-        nics.forEach(n -> log.add(linkUpLine(n)));
+        notes.addAll(DeviceSelection.notes(vifs, spec.disks(), nics, disks, pvOffReason,
+                params.commandLine().all("xen_emul_unplug").stream().map(p -> p.value().orElse(""))
+                        .reduce((a, b) -> b).orElse(""),
+                log.contains("You might have to change the root device")));
+        nics.forEach(n -> log.add(DeviceSelection.linkUpLine(n)));
         log.addAll(notes);
         log.addAll(interfaceTable());
         log.addAll(blockTable());
     }
 
-    private static String linkUpLine(GuestNic nic) {
-        return nic.pv() ? "IPv6: ADDRCONF(NETDEV_CHANGE): " + nic.name() + ": link becomes ready"
-                : nic.driver() + " " + nic.name() + ": link up, 100Mbps, full-duplex";
-    }
-
-    private void selectVif(VifSpec vif) {
-        List<GuestNic> seen = nics.stream().filter(n -> n.devid() == vif.devid()).toList();
-        Optional<GuestNic> pv = seen.stream().filter(GuestNic::pv).findFirst();
-        Optional<GuestNic> emu = seen.stream().filter(n -> !n.pv()).findFirst();
-        String what = "vif " + vif.devid() + " (MAC " + vif.mac() + ", bridge " + vif.bridge() + ", "
-                + vif.type().backendType() + ")";
-        if (pv.isPresent() && emu.isPresent()) {
-            GuestNic first = pv.get().name().compareTo(emu.get().name()) < 0 ? pv.get() : emu.get();
-            notes.add("xensim: CONFLICT: " + what + " appears twice in the guest with one MAC: " + emu.get().name()
-                    + " is the emulated " + emu.get().driver() + " card and " + pv.get().name() + " is xen-netfront;"
-                    + " the " + first.driver() + " one is " + first.name() + " because it probed first (PCI drivers"
-                    + " bind before xenbus is up). The emulated NICs"
-                    + " were kept (xen_emul_unplug=" + unplugWord() + "), so two interfaces with MAC " + vif.mac()
-                    + " sit on " + vif.bridge() + " and the bridge learns the MAC on whichever sent last. Remove"
-                    + " the xen_emul_unplug option so the guest unplugs the emulated NIC, or use type=vif.");
-        } else if (pv.isEmpty() && emu.isEmpty()) {
-            notes.add("xensim: NO NETWORK on " + what + ": "
-                    + (vif.type().emulated() ? "its emulated twin was unplugged and netfront did not connect"
-                            : "it is PV only (no emulated twin) and netfront is not in use")
-                    + (pvOffReason.isEmpty() ? "" : ": " + pvOffReason) + ".");
-        } else if (emu.isPresent() && vif.type().emulated() && !pvOffReason.isEmpty()) {
-            notes.add("xensim: " + what + " is the emulated " + emu.get().driver() + " card " + emu.get().name()
-                    + " only: " + pvOffReason + ".");
-        }
-    }
-
-    private String unplugWord() {
-        return params.commandLine().all("xen_emul_unplug").stream().map(p -> p.value().orElse(""))
-                .reduce((a, b) -> b).orElse("");
-    }
-
-    private void selectDisk(DiskSpec disk) {
-        List<GuestDisk> seen = disks.stream().filter(d -> d.vdev().equals(disk.vdev())).toList();
-        Optional<GuestDisk> pv = seen.stream().filter(GuestDisk::pv).findFirst();
-        Optional<GuestDisk> emu = seen.stream().filter(d -> !d.pv()).findFirst();
-        String what = "disk " + disk.vdev() + " (" + disk.target().orElse("empty") + ")";
-        if (pv.isPresent() && emu.isPresent()) {
-            notes.add("xensim: CONFLICT: " + what + " appears twice in the guest: " + emu.get().name()
-                    + " (emulated IDE) and " + pv.get().name() + " (xen-blkfront) are the same image; writes"
-                    + " through one are not seen by the other's page cache, and mounting both corrupts it."
-                    + " Let the guest unplug the IDE disks (no xen_emul_unplug option).");
-        } else if (pv.isPresent() && disk.emulatedIde()) {
-            if (!log.contains("You might have to change the root device")) {
-                notes.add("xensim: " + disk.vdev() + "'s IDE disk was unplugged; it is " + pv.get().name()
-                        + " now. You might have to change the root device from /dev/hd[a-d] to /dev/xvd[a-d]"
-                        + " in your root= kernel command line option.");
-            }
-        } else if (pv.isEmpty() && emu.isEmpty()) {
-            notes.add("xensim: NO DISK for " + what + ": " + (disk.emulatedIde() || HvmGuest.diskIndex(disk.vdev())
-                    .orElse(99) < 4 ? "its IDE drive was unplugged and blkfront did not connect"
-                            : "it has no emulated drive and blkfront is not in use")
-                    + (pvOffReason.isEmpty() ? "" : ": " + pvOffReason) + ".");
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ tables
-
     /** The interface table: name, driver, MAC, bridge, backing. */
     public List<String> interfaceTable() {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "DRIVER", "MAC", "BRIDGE", "BACKING"});
-        for (GuestNic n : nics) {
-            rows.add(new String[] {n.name(), n.driver(), n.mac().toString(), n.bridge(), n.backing()});
-        }
-        if (nics.isEmpty()) {
-            return List.of("Network interfaces: none");
-        }
-        List<String> out = new ArrayList<>();
-        out.add("Network interfaces:");
-        out.addAll(columns(rows));
-        return out;
+        return DeviceSelection.interfaceTable(nics());
     }
 
     /** The block device table: name, driver, vdev, sectors, backing. */
     public List<String> blockTable() {
-        if (disks.isEmpty()) {
-            return List.of("Block devices: none");
-        }
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "DRIVER", "VDEV", "SECTORS", "BACKING"});
-        for (GuestDisk d : disks) {
-            long sectors = host.onDomain(guest, () -> d.device().sectors());
-            rows.add(new String[] {d.name(), d.driver(), d.vdev(), Long.toString(sectors), d.backing()});
-        }
-        List<String> out = new ArrayList<>();
-        out.add("Block devices:");
-        out.addAll(columns(rows));
-        return out;
-    }
-
-    private static List<String> columns(List<String[]> rows) {
-        int[] width = new int[rows.getFirst().length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        }
-        List<String> out = new ArrayList<>();
-        for (String[] r : rows) {
-            var sb = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                sb.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 2) + "s", r[i]));
-            }
-            out.add(sb.toString().stripTrailing());
-        }
-        return out;
+        return DeviceSelection.blockTable(disks, d -> host.onDomain(guest, () -> d.device().sectors()));
     }
 
     // ------------------------------------------------------------------------------------------ hot-plug
@@ -368,7 +263,7 @@ public final class BootedGuest {
         waitFor(() -> !netfront || frontendConnected(guest, NetfrontDrivers.TYPE, added.devid()));
         Optional<GuestNic> nic = collectVif(vif);
         if (nic.isPresent()) {
-            out.add(linkUpLine(nic.get()));
+            out.add(DeviceSelection.linkUpLine(nic.get()));
             out.add("xensim: vif " + vif.devid() + " is " + nic.get().name() + " (xen-netfront, MAC " + vif.mac()
                     + ", bridge " + vif.bridge() + ")");
         } else {
