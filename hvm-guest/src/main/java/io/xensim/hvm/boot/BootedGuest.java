@@ -161,9 +161,11 @@ public final class BootedGuest {
         Optional<BlkfrontDevice> front = BlkfrontDrivers.device(guest, vbd.get().devid())
                 .filter(f -> frontendConnected(guest, BlkfrontDrivers.TYPE, vbd.get().devid()));
         return front.map(f -> {
+            // blkfront's own name() knows only xvd majors; Linux maps hd/sd vdevs onto xvd names (see blkfrontName).
+            String name = DeviceSelection.blkfrontName(vbd.get().devid());
             String features = host.onDomain(guest, () -> f.features().map(BootedGuest::describe).orElse(""));
-            log.add("blkfront: " + f.name() + ": " + features);
-            var d = new GuestDisk(f.name(), GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (blkback "
+            log.add("blkfront: " + name + ": " + features);
+            var d = new GuestDisk(name, GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (blkback "
                     + "vbd " + guest.domid() + "/" + vbd.get().devid() + ")", f);
             disks.add(d);
             return d;

@@ -8,6 +8,8 @@ import io.xensim.net.frame.MacAddress;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class DeviceSelectionTest {
     static final String MAC = "00:16:3e:11:22:33";
@@ -45,6 +47,13 @@ class DeviceSelectionTest {
         assertThat(DeviceSelection.notes(List.of(vif(NicType.VIF_IOEMU)), List.of(),
                 List.of(nic("eth0", "8139too")), List.of(), "PV is off", "", false))
                 .singleElement().asString().contains("emulated 8139too card eth0 only");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"51712, xvda", "51713, xvda1", "51728, xvdb", "768, xvda", "832, xvdb", "5632, xvdc", "5696, xvdd",
+            "769, xvda1", "2048, xvda", "2064, xvdb", "268439552, xvdq"})
+    void blkfrontNamesEveryVdevAsXvd(int vdevice, String name) {
+        assertThat(DeviceSelection.blkfrontName(vdevice)).isEqualTo(name);
     }
 
     @Test

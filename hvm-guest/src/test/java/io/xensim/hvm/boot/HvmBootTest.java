@@ -141,6 +141,21 @@ class HvmBootTest {
     }
 
     @Test
+    void auxIdeDisksKeepsThePrimaryMasterOnIdeAndUnplugsTheRest() {
+        String cfg = config(1, "mac=" + MAC, "hda").replace("disk = [ 'file:/srv/rhel6.img,hda,w' ]",
+                "disk = [ 'file:/srv/rhel6.img,hda,w', 'file:/srv/data.img,hdb,w' ]");
+        var guest = boot(cfg, "ro xen_emul_unplug=aux-ide-disks", "linux", ToolstackDialect.XL).orElseThrow();
+        assertThat(((FakeDeviceModel) guest.deviceModel()).unplugs).containsExactly("aux-ide");
+        assertThat(guest.disks()).extracting(d -> d.name() + "=" + d.vdev())
+                .containsExactlyInAnyOrder("sda=hda", "xvda=hda", "xvdb=hdb");
+        assertThat(guest.notes()).anyMatch(n -> n.contains("CONFLICT: disk hda"))
+                .noneMatch(n -> n.contains("CONFLICT: disk hdb"));
+        assertThat(guest.notes()).as("any unplug bit lets netfront load, and the NICs were kept")
+                .anyMatch(n -> n.contains("CONFLICT: vif 0"));
+        guest.shutdown();
+    }
+
+    @Test
     void aBlacklistedGuestStaysOnItsEmulatedDevices() {
         var request = BootRequest.of("rhel6.cfg", config(1, "mac=" + MAC, "hda"), FakeDeviceModel.FACTORY)
                 .withCmdline("ro xen_pv_hvm=enable").withBlacklist(io.xensim.hvm.platform.DriverBlacklist.of(
