@@ -24,7 +24,7 @@ class HvmBootTest {
             # the seed's guest: RHEL 6.0, a vif with xend's type=netfront advice
             name = "rhel6"
             builder = "hvm"
-            memory = 512
+            memory = 64
             vcpus = 2
             xen_platform_pci = %d
             vif = [ '%s' ]
@@ -113,6 +113,7 @@ class HvmBootTest {
         var guest = boot(config(1, "type=netfront,mac=" + MAC, "hda"), "", "rhel6.0", ToolstackDialect.XL)
                 .orElseThrow();
         assertThat(guest.log()).contains("Parsing config from rhel6.cfg", "Invalid parameter `type'.",
+                "xensim: dom1 (rhel6) created: 64 MiB, 2 vCPUs, xen_platform_pci=1, toolstack xl, guest kernel rhel6.0",
                 "Command line: ro root=/dev/hda1", "Hypervisor detected: Xen HVM", "Xen version 4.17.");
         assertThat(guest.log()).anyMatch(l -> l.contains("type=netfront, which is xend (xm) syntax"));
         assertThat(guest.log()).noneMatch(l -> l.contains("Initialising Xen virtual ethernet driver"));
