@@ -23,6 +23,7 @@ import io.xensim.xenbus.toolstack.ManagedDomain;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Random;
@@ -76,7 +77,7 @@ public final class HvmGuest {
         }
         DomainSpec spec = parsed.spec().orElseThrow();
         if (spec.type() != DomainType.HVM) {
-            log.add("xensim: " + request.configName() + ": type " + spec.type().name().toLowerCase()
+            log.add("xensim: " + request.configName() + ": type " + spec.type().name().toLowerCase(Locale.ROOT)
                     + " is not an HVM guest (expected: type = \"hvm\"); this model boots HVM guests only");
             return new BootOutcome.NotCreated(log, XL_FAILURE);
         }
@@ -104,7 +105,7 @@ public final class HvmGuest {
                 spec.memoryMib())));
         log.add("xensim: dom" + domid + " (" + spec.name() + ") created: " + spec.memoryMib() + " MiB, "
                 + spec.vcpus() + " vCPU" + (spec.vcpus() == 1 ? "" : "s") + ", xen_platform_pci="
-                + (spec.xenPlatformPci() ? 1 : 0) + ", toolstack " + request.dialect().name().toLowerCase()
+                + (spec.xenPlatformPci() ? 1 : 0) + ", toolstack " + request.dialect().name().toLowerCase(Locale.ROOT)
                 + ", guest kernel " + request.profile().id());
 
         // libxl_create.c: the disks first, then the device model, then the NICs.

@@ -3,6 +3,7 @@ package io.xensim.hvm.boot;
 import io.xensim.blk.back.Blkback;
 import io.xensim.blk.back.BlkbackConfig;
 import io.xensim.blk.back.ImageOpener;
+import io.xensim.blk.image.RawImage;
 import io.xensim.hvm.platform.HvmParams;
 import io.xensim.net.back.Netback;
 import io.xensim.net.back.NetbackConfig;
@@ -15,6 +16,7 @@ import io.xensim.xenbus.toolstack.ManagedDomain;
 import io.xensim.xenbus.toolstack.Toolstack;
 import io.xensim.xenbus.toolstack.ToolstackConfig;
 import io.xensim.xenbus.trace.TraceRecorder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +63,15 @@ public final class HvmHost implements AutoCloseable {
     public static HvmHost start(ImageOpener images) {
         return new HvmHost(Objects.requireNonNull(images, "images"), NetbackConfig.defaults(),
                 BlkbackConfig.defaults());
+    }
+
+    /**
+     * Disk targets as paths of raw image files ({@link RawImage}: read-write for a {@code w} disk, which takes the
+     * image's lock), each opened once and shared by blkback and the device model ({@link SharedImages}).
+     */
+    public static ImageOpener rawFiles() {
+        return new SharedImages((params, writable) -> RawImage.open(Path.of(params),
+                writable ? RawImage.OpenMode.READ_WRITE : RawImage.OpenMode.READ_ONLY));
     }
 
     public Hypervisor hypervisor() {

@@ -6,10 +6,15 @@ import io.xensim.blk.back.ImageOpener;
 import io.xensim.blk.image.MemoryImage;
 import io.xensim.hvm.cmdline.GuestProfile;
 import io.xensim.hvm.config.ToolstackDialect;
+import io.xensim.blk.image.RawImage;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -241,6 +246,29 @@ class HvmBootTest {
         assertThat(vif.accepted()).isFalse();
         assertThat(vif.log()).anyMatch(l -> l.contains("does not use netfront"));
         guest.shutdown();
+    }
+
+    @Test
+    void aPvGuestWritesItsRawImageFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("guest.img");
+        RawImage.create(file, 8192, RawImage.Allocation.SPARSE).close();
+        try (var raw = HvmHost.start(HvmHost.rawFiles())) {
+            String cfg = config(1, "mac=" + MAC, "xvda").replace("/srv/rhel6.img", file.toString());
+            var guest = HvmGuest.boot(raw, BootRequest.of("raw.cfg", cfg, FakeDeviceModel.FACTORY)
+                    .withProfile(GuestProfile.LINUX).withCmdline("ro")).orElseThrow();
+            GuestDisk xvda = guest.disk("xvda").orElseThrow();
+            try (Arena arena = Arena.ofConfined()) {
+                var sector = arena.allocate(512);
+                sector.fill((byte) 0x33);
+                var done = raw.onDomain(guest.domain(), () -> xvda.device().write(2, sector));
+                raw.runUntilIdle();
+                assertThat(done.join()).isEqualTo(io.xensim.blk.guest.BlkStatus.OK);
+            }
+            guest.shutdown();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(java.util.Arrays.copyOfRange(bytes, 1024, 1536)).containsOnly((byte) 0x33);
+        assertThat(bytes[1023]).isZero();
     }
 
     @Test
