@@ -429,8 +429,8 @@ public final class Toolstack implements AutoCloseable {
 
     /**
      * Writes the backend directory of an existing device afresh, in Initialising, as the toolstack does when a
-     * backend comes back ({@code xl block-attach}/{@code network-attach} after a driver domain restart). A frontend
-     * that closed when the backend went away reconnects.
+     * backend comes back ({@code xl block-attach}/{@code network-attach} after a driver domain restart), once the
+     * frontend has let go of the old connection. A frontend that closed when the backend went away reconnects.
      */
     public CompletableFuture<Void> restoreBackend(String type, int frontendDomid, int devid) {
         DeviceConfig device = requireDevice(type, frontendDomid, devid);
