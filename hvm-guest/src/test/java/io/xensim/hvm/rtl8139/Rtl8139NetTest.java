@@ -224,4 +224,22 @@ class Rtl8139NetTest {
         net.hv.runUntilIdle();
         assertThat(results).isEqualTo(List.of(SendResult.DROPPED_LINK_DOWN));
     }
+
+    @Test
+    void aGarbageRingHeaderMakesTheDriverRestartItsReceiverNotReadOutOfBounds() {
+        var a = net.guest(5, MAC_A);
+        var host = net.rawPort("eth0");
+        Rtl8139 card = a.nic().card();
+        net.inject(host, frameFrom(HOST, MAC_A, 200, 1));
+        assertThat(net.hv.runUntil(() -> card.counters().rxFrames() == 1, 100)).isTrue();
+        long ring = Integer.toUnsignedLong(card.in(Rtl8139Regs.RX_BUF, 4));
+        a.domain().memory().segment().set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, ring, 0xfff0_0000);
+        net.hv.runUntilIdle();
+        assertThat(a.received()).isEmpty();
+        assertThat(a.driver().counters().rxErrors()).isEqualTo(1);
+        net.inject(host, frameFrom(HOST, MAC_A, 300, 2));
+        net.hv.runUntilIdle();
+        assertThat(a.received()).hasSize(1);
+        assertThat(a.received().get(0)).isEqualTo(frameFrom(HOST, MAC_A, 300, 2));
+    }
 }
