@@ -81,6 +81,8 @@ public final class Rtl8139Driver implements GuestNetInterface {
     /** {@code tp->tx_flag}: the early-transmit threshold, {@code (TX_FIFO_THRESH << 11) & 0x003f0000}. */
     public static final int TX_FLAG = (256 << 11) & 0x003f_0000;
     private static final int RESET_POLLS = 1000;
+    /** The header length the chip shows while it is still writing a frame (early receive). */
+    private static final int EARLY_RX_SIZE = 0xfff0;
 
     private final IoPortBus io;
     private final int ioaddr;
@@ -421,15 +423,20 @@ public final class Rtl8139Driver implements GuestNetInterface {
     // rtl8139_rx: walk the ring from cur_rx while the chip says it is not empty.
     private int rx(int budget) {
         int received = 0;
+        boolean earlyRx = false;
         while (received < budget && (in(CHIP_CMD, 1) & RX_BUF_EMPTY) == 0) {
             int ringOffset = curRx % RX_BUF_LEN;
             int rxStatus = ram.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
                     rxRingDma + ringOffset);
             int rxSize = rxStatus >>> 16;
             int pktSize = rxSize - ETH_FCS_LEN;
+            if (rxSize == EARLY_RX_SIZE) {
+                earlyRx = true;   // the chip is still copying this frame in: look again on the next interrupt
+                break;
+            }
             if (rxSize > MAX_ETH_FRAME_SIZE + 4 || rxSize < 8 || (rxStatus & RX_STATUS_OK) == 0) {
                 rxErr();
-                return received;
+                return -1;   // the receive bits stay set: the next interrupt finds the ring empty and acks them
             }
             byte[] bytes = new byte[pktSize];   // the chip wrote past the end into the pad: one linear copy
             MemorySegment.copy(ram, ValueLayout.JAVA_BYTE, rxRingDma + ringOffset + RX_HEADER_LENGTH, bytes, 0,
@@ -439,6 +446,9 @@ public final class Rtl8139Driver implements GuestNetInterface {
             received++;
             curRx = (curRx + rxSize + RX_HEADER_LENGTH + 3) & ~3;
             out16(RX_BUF_PTR, (curRx - CAPR_BIAS) & 0xffff);
+            isrAck();
+        }
+        if (received == 0 || earlyRx) {   // nothing taken: ack anyway, or the pending RxOK re-interrupts forever
             isrAck();
         }
         return received;
