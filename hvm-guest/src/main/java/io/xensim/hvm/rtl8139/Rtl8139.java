@@ -50,10 +50,7 @@ public final class Rtl8139 implements IoPortDevice {
     private final int[] txAddr = new int[NUM_TX_DESC];
     private final byte[] txBuffer = new byte[TX_SIZE_MASK + 1];
     private int currTxDesc;
-    private int rxBuf;
-    private int rxBufferSize;
-    private int rxBufPtr;
-    private int rxBufAddr;
+    private final Rtl8139RxRing ring;
     private int chipCmd;
     private int intrMask;
     private int intrStatus;
@@ -80,6 +77,7 @@ public final class Rtl8139 implements IoPortDevice {
         this.dma = Objects.requireNonNull(dma, "dma");
         this.irq = Objects.requireNonNull(irq, "irq");
         this.wire = Objects.requireNonNull(wire, "wire");
+        this.ring = new Rtl8139RxRing(dma);
         reset();
     }
 
@@ -126,8 +124,8 @@ public final class Rtl8139 implements IoPortDevice {
             txAddr[i] = 0;
         }
         currTxDesc = 0;
-        rxBuf = 0;
-        resetRxRing(8192);
+        ring.setRxBuf(0);
+        ring.reset(8192);
         txConfig = TX_CONFIG_RESET;
         chipCmd = CMD_RESET;   // reads as set until the next CR write, as QEMU's bChipCmdState after reset
         config0 = 0;
@@ -142,12 +140,6 @@ public final class Rtl8139 implements IoPortDevice {
         rxConfig = 0;
         rxMissed = 0;
         cfg9346 = 0;
-    }
-
-    private void resetRxRing(int size) {
-        rxBufferSize = size;
-        rxBufPtr = 0;
-        rxBufAddr = 0;
     }
 
     // ---- port I/O ---------------------------------------------------------------------------------------------
@@ -198,7 +190,7 @@ public final class Rtl8139 implements IoPortDevice {
             return txAddr[(offset - TX_ADDR0) >> 2];
         }
         return switch (offset) {
-            case RX_BUF -> rxBuf;
+            case RX_BUF -> ring.rxBuf();
             case TX_CONFIG -> txConfig;
             case RX_CONFIG -> rxConfig;
             case RX_MISSED -> rxMissed;
@@ -213,7 +205,7 @@ public final class Rtl8139 implements IoPortDevice {
             txAddr[(offset - TX_ADDR0) >> 2] = value;
         } else {
             switch (offset) {
-                case RX_BUF -> rxBuf = value;
+                case RX_BUF -> ring.setRxBuf(value);
                 case TX_CONFIG -> writeTxConfig(value);
                 case RX_CONFIG -> writeRxConfig(value);
                 case RX_MISSED -> rxMissed = 0;   // any write clears MPC
@@ -224,8 +216,8 @@ public final class Rtl8139 implements IoPortDevice {
 
     private int readWord(int offset) {
         return switch (offset) {
-            case RX_BUF_PTR -> (rxBufPtr - CAPR_BIAS) & 0xffff;
-            case RX_BUF_ADDR -> rxBufAddr & 0xffff;
+            case RX_BUF_PTR -> ring.capr();
+            case RX_BUF_ADDR -> ring.cbr();
             case INTR_MASK -> intrMask;
             case INTR_STATUS -> intrStatus;
             case MULTI_INTR -> multiIntr;
@@ -238,7 +230,7 @@ public final class Rtl8139 implements IoPortDevice {
 
     private void writeWord(int offset, int value) {
         switch (offset) {
-            case RX_BUF_PTR -> rxBufPtr = (value + CAPR_BIAS) & (rxBufferSize - 1);
+            case RX_BUF_PTR -> ring.writeCapr(value);
             case RX_BUF_ADDR -> { }   // CBR is the chip's: read-only
             case INTR_MASK -> {
                 intrMask = setMasked(value, 0x1e00, intrMask);
@@ -294,9 +286,6 @@ public final class Rtl8139 implements IoPortDevice {
             // must write zeros (write 1 to clear).
             int current = base == INTR_STATUS ? 0 : base >= TX_STATUS0 && base < TX_ADDR0
                     ? txStatus[(base - TX_STATUS0) >> 2] : dword ? readDword(base) : readWord(base);
-            if (base == RX_BUF_PTR) {
-                current = (rxBufPtr - CAPR_BIAS) & 0xffff;
-            }
             int merged = (current & ~(0xff << shift)) | (value << shift);
             if (dword) {
                 writeDword(base, merged);
@@ -358,8 +347,7 @@ public final class Rtl8139 implements IoPortDevice {
 
     // rtl8139_ChipCmd_read: BUFE is computed from the ring pointers.
     private int readChipCmd() {
-        int unread = (rxBufferSize + rxBufAddr - rxBufPtr) & (rxBufferSize - 1);
-        return chipCmd | (unread == 0 ? RX_BUF_EMPTY : 0);
+        return chipCmd | (ring.isEmpty() ? RX_BUF_EMPTY : 0);
     }
 
     // rtl8139_Cfg9346_write: EEPROM mode (0x80) is not modelled; mode 0x40 resets the card.
@@ -386,7 +374,7 @@ public final class Rtl8139 implements IoPortDevice {
     // rtl8139_RxConfig_write: reserved bits kept; the ring restarts at offset 0 with the new length.
     private void writeRxConfig(int value) {
         rxConfig = setMasked(value, 0xf0fc_0040, rxConfig);
-        resetRxRing(rxBufferSize(rxConfig));
+        ring.reset(rxBufferSize(rxConfig));
     }
 
     // rtl8139_IntrStatus_write: ones clear; the line drops, then rises again if something is still pending.
@@ -465,45 +453,24 @@ public final class Rtl8139 implements IoPortDevice {
             return RxOutcome.FILTERED;
         }
         int size = frame.length;
-        int avail = (rxBufferSize + rxBufPtr - rxBufAddr) & (rxBufferSize - 1);
-        int needed = rxAlign(size + RX_HEADER_LENGTH + ETH_FCS_LEN);
-        if ((avail != 0 && needed >= avail) || needed >= rxBufferSize) {
+        if (!ring.fits(rxAlign(size + RX_HEADER_LENGTH + ETH_FCS_LEN))) {
             intrStatus |= RX_OVERFLOW;
             rxMissed++;
             counters.rxOverflows++;
             updateIrq();
             return RxOutcome.OVERFLOW;
         }
+        boolean runOn = (rxConfig & RX_CFG_WRAP) != 0;
         int header = RX_STATUS_OK | status | ((size + ETH_FCS_LEN) << 16);
-        writeRing(le32(header), 4);
-        writeRing(frame, size);
-        writeRing(le32(Rtl8139RxFilter.crc32(frame)), 4);
-        rxBufAddr = rxAlign(rxBufAddr) & (rxBufferSize - 1);
+        ring.write(le32(header), 4, runOn);
+        ring.write(frame, size, runOn);
+        ring.write(le32(Rtl8139RxFilter.crc32(frame)), 4, runOn);
+        ring.endFrame();
         counters.rxFrames++;
         counters.rxBytes += size;
         intrStatus |= RX_OK;
         updateIrq();
         return RxOutcome.ACCEPTED;
-    }
-
-    // rtl8139_write_buffer: with Wrap set (rings below 64 KiB) the chip runs on past the end; otherwise it splits.
-    private void writeRing(byte[] bytes, int size) {
-        long base = Integer.toUnsignedLong(rxBuf);
-        if (rxBufAddr + size > rxBufferSize) {
-            int wrapped = (rxBufAddr + size) & (rxBufferSize - 1);
-            boolean runOn = rxBufferSize < 65536 && (rxConfig & RX_CFG_WRAP) != 0;
-            if (wrapped != 0 && !runOn) {
-                int head = size - wrapped;
-                if (head > 0) {
-                    dma.write(base + rxBufAddr, bytes, 0, head);
-                }
-                dma.write(base, bytes, Math.max(head, 0), wrapped);
-                rxBufAddr = wrapped;
-                return;
-            }
-        }
-        dma.write(base + rxBufAddr, bytes, 0, size);
-        rxBufAddr += size;
     }
 
     private static byte[] le32(int v) {
