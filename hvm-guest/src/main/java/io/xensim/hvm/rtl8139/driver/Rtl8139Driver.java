@@ -19,7 +19,6 @@ import io.xensim.net.guest.NetOffloads;
 import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,8 +31,9 @@ import java.util.function.Consumer;
  * rtl8139_start_xmit} (copy into the next of the four bounce buffers, round robin, and hand it over with a TSD
  * write), {@code rtl8139_interrupt} (read ISR, ack, mask receive interrupts and schedule the poll, reap transmit
  * descriptors), and the NAPI poll {@code rtl8139_rx} (walk the ring from {@code cur_rx} while CR says it is not
- * empty, check each header, hand the frame up, move CAPR, ack the receive bits). Every register access is port
- * I/O on the guest's {@link IoPortBus}, so a VM exit; the rings are the guest's own memory and cost none.
+ * empty, check each header, hand the frame up, move CAPR, ack the receive bits: {@link RxRingReader}). Every
+ * register access is port I/O on the guest's {@link IoPortBus} ({@link RtlPorts}), so a VM exit; the rings are the
+ * guest's own memory and cost none.
  *
  * <p>Not modelled: the EEPROM read of the MAC (the driver reads IDR0-5, which the card loads from it at reset), MII
  * and media checks, the watchdog, multicast lists (the filter is broadcast plus the station address), ethtool.
@@ -81,11 +81,9 @@ public final class Rtl8139Driver implements GuestNetInterface {
     /** {@code tp->tx_flag}: the early-transmit threshold, {@code (TX_FIFO_THRESH << 11) & 0x003f0000}. */
     public static final int TX_FLAG = (256 << 11) & 0x003f_0000;
     private static final int RESET_POLLS = 1000;
-    /** The header length the chip shows while it is still writing a frame (early receive). */
-    private static final int EARLY_RX_SIZE = 0xfff0;
 
-    private final IoPortBus io;
-    private final int ioaddr;
+    private final RtlPorts ports;
+    private final RxRingReader rxRing;
     private final GuestMemory memory;
     private final MemorySegment ram;
     private final InterruptLine irq;
@@ -100,16 +98,15 @@ public final class Rtl8139Driver implements GuestNetInterface {
     private long rxRingDma;
     private long txBufsDma;
     private int rxConfig;
-    private int curRx;
     private int curTx;
     private int dirtyTx;
     private boolean pollScheduled;
 
     private Rtl8139Driver(IoPortBus io, int ioaddr, GuestMemory memory, InterruptLine irq, Executor executor) {
-        this.io = io;
-        this.ioaddr = ioaddr;
+        this.ports = new RtlPorts(io, ioaddr);
         this.memory = memory;
         this.ram = memory.segment();
+        this.rxRing = new RxRingReader(ports, ram, counters);
         this.irq = irq;
         this.executor = executor;
     }
@@ -146,8 +143,8 @@ public final class Rtl8139Driver implements GuestNetInterface {
     }
 
     private void readStationAddress() {
-        long low = Integer.toUnsignedLong(in(MAC0, 4));
-        long high = in(MAC0 + 4, 2);
+        long low = Integer.toUnsignedLong(ports.in32(MAC0));
+        long high = ports.in16(MAC0 + 4);
         long bits = 0;
         for (int i = 0; i < 4; i++) {
             bits = bits << 8 | ((low >>> (8 * i)) & 0xff);
@@ -160,7 +157,7 @@ public final class Rtl8139Driver implements GuestNetInterface {
 
     /** The I/O port base of the card's registers (BAR0). */
     public int ioaddr() {
-        return ioaddr;
+        return ports.ioaddr();
     }
 
     /**
@@ -198,8 +195,8 @@ public final class Rtl8139Driver implements GuestNetInterface {
             return;
         }
         link = LinkState.DOWN;
-        out16(INTR_MASK, 0);
-        out8(CHIP_CMD, 0);
+        ports.out16(INTR_MASK, 0);
+        ports.out8(CHIP_CMD, 0);
         irq.connect(null);
         counters.countTxDropped(txQueue.size());
         txQueue.clear();
@@ -211,9 +208,9 @@ public final class Rtl8139Driver implements GuestNetInterface {
 
     // rtl8139_chip_reset: RST, then poll until the chip clears it (bounded).
     private void chipReset() {
-        out8(CHIP_CMD, CMD_RESET);
+        ports.out8(CHIP_CMD, CMD_RESET);
         for (int i = RESET_POLLS; i > 0; i--) {
-            if ((in(CHIP_CMD, 1) & CMD_RESET) == 0) {
+            if ((ports.in8(CHIP_CMD) & CMD_RESET) == 0) {
                 break;
             }
         }
@@ -222,44 +219,44 @@ public final class Rtl8139Driver implements GuestNetInterface {
     // rtl8139_hw_start, in its order of register writes.
     private void hwStart() {
         chipReset();
-        out8F(CFG9346, CFG9346_UNLOCK);
+        ports.out8F(CFG9346, CFG9346_UNLOCK);
         long m = mac.bits();
         int low = 0;
         for (int i = 0; i < 4; i++) {
             low |= (int) ((m >>> (8 * (5 - i))) & 0xff) << (8 * i);
         }
         int high = (int) ((m >>> 8) & 0xff) | (int) ((m & 0xff) << 8);
-        out32F(MAC0, low);
-        out32F(MAC0 + 4, high);
-        curRx = 0;
-        out32F(RX_BUF, (int) rxRingDma);
-        out8(CHIP_CMD, CMD_RX_ENB | CMD_TX_ENB);
+        ports.out32F(MAC0, low);
+        ports.out32F(MAC0 + 4, high);
+        rxRing.restart(rxRingDma);
+        ports.out32F(RX_BUF, (int) rxRingDma);
+        ports.out8(CHIP_CMD, CMD_RX_ENB | CMD_TX_ENB);
         rxConfig = RTL8139_RX_CONFIG | ACCEPT_BROADCAST | ACCEPT_MY_PHYS;
-        out32(RX_CONFIG, rxConfig);
-        out32(TX_CONFIG, RTL8139_TX_CONFIG);
-        out8(CONFIG3, in(CONFIG3, 1) & ~(1 << 5));
-        out8(CFG9346, CFG9346_LOCK);
-        out32(RX_MISSED, 0);
+        ports.out32(RX_CONFIG, rxConfig);
+        ports.out32(TX_CONFIG, RTL8139_TX_CONFIG);
+        ports.out8(CONFIG3, ports.in8(CONFIG3) & ~(1 << 5));
+        ports.out8(CFG9346, CFG9346_LOCK);
+        ports.out32(RX_MISSED, 0);
         setRxMode();
-        out16(MULTI_INTR, in(MULTI_INTR, 2) & 0xf000);
+        ports.out16(MULTI_INTR, ports.in16(MULTI_INTR) & 0xf000);
         for (int i = 0; i < NUM_TX_DESC; i++) {
-            out32F(TX_ADDR0 + 4 * i, (int) (txBufsDma + (long) i * TX_BUF_SIZE));
+            ports.out32F(TX_ADDR0 + 4 * i, (int) (txBufsDma + (long) i * TX_BUF_SIZE));
         }
-        if ((in(CHIP_CMD, 1) & CMD_TX_ENB) == 0) {
-            out8(CHIP_CMD, CMD_RX_ENB | CMD_TX_ENB);
+        if ((ports.in8(CHIP_CMD) & CMD_TX_ENB) == 0) {
+            ports.out8(CHIP_CMD, CMD_RX_ENB | CMD_TX_ENB);
         }
-        out16(INTR_MASK, RTL8139_INTR_MASK);
+        ports.out16(INTR_MASK, RTL8139_INTR_MASK);
     }
 
     // __set_rx_mode without a multicast list: broadcast and our own address, an empty hash.
     private void setRxMode() {
         int next = RTL8139_RX_CONFIG | ACCEPT_BROADCAST | ACCEPT_MY_PHYS;
         if (rxConfig != next) {
-            out32F(RX_CONFIG, next);
+            ports.out32F(RX_CONFIG, next);
             rxConfig = next;
         }
-        out32F(MAR0, 0);
-        out32F(MAR0 + 4, 0);
+        ports.out32F(MAR0, 0);
+        ports.out32F(MAR0 + 4, 0);
     }
 
     // ---- GuestNetInterface ------------------------------------------------------------------------------------
@@ -348,7 +345,7 @@ public final class Rtl8139Driver implements GuestNetInterface {
             ram.asSlice(buffer, ETH_ZLEN).fill((byte) 0);
         }
         MemorySegment.copy(frame.data(), 0, ram, buffer, len);
-        out32F(TX_STATUS0 + 4 * entry, TX_FLAG | Math.max(len, ETH_ZLEN));
+        ports.out32F(TX_STATUS0 + 4 * entry, TX_FLAG | Math.max(len, ETH_ZLEN));
         curTx++;
     }
 
@@ -359,23 +356,23 @@ public final class Rtl8139Driver implements GuestNetInterface {
         if (link != LinkState.UP) {
             return;
         }
-        int status = in(INTR_STATUS, 2);
+        int status = ports.in16(INTR_STATUS);
         if ((status & RTL8139_INTR_MASK) == 0 || status == 0xffff) {
             return;   // not ours (shared line), or the card is gone
         }
         int ackstat = status & ~(RX_ACK_BITS | TX_ERR);
         if (ackstat != 0) {
-            out16(INTR_STATUS, ackstat);
+            ports.out16(INTR_STATUS, ackstat);
         }
         if ((status & RX_ACK_BITS) != 0 && !pollScheduled) {
-            out16F(INTR_MASK, RTL8139_NORX_INTR_MASK);
+            ports.out16F(INTR_MASK, RTL8139_NORX_INTR_MASK);
             pollScheduled = true;
             executor.execute(this::poll);   // __napi_schedule: the poll runs as the softirq after this handler
         }
         if ((status & (TX_OK | TX_ERR)) != 0) {
             txInterrupt();
             if ((status & TX_ERR) != 0) {
-                out16(INTR_STATUS, TX_ERR);
+                ports.out16(INTR_STATUS, TX_ERR);
             }
         }
     }
@@ -385,14 +382,14 @@ public final class Rtl8139Driver implements GuestNetInterface {
         int left = curTx - dirtyTx;
         while (left > 0) {
             int entry = dirtyTx % NUM_TX_DESC;
-            int txstatus = in(TX_STATUS0 + 4 * entry, 4);
+            int txstatus = ports.in32(TX_STATUS0 + 4 * entry);
             if ((txstatus & (TX_STAT_OK | TX_UNDERRUN | TX_ABORTED)) == 0) {
                 break;   // not done yet
             }
             if ((txstatus & (TX_OUT_OF_WINDOW | TX_ABORTED)) != 0) {
                 counters.countTxError();
                 if ((txstatus & TX_ABORTED) != 0) {
-                    out32(TX_CONFIG, 1);   // TxClearAbt
+                    ports.out32(TX_CONFIG, 1);   // TxClearAbt
                 }
             } else {
                 counters.countTx(txstatus & 0x7ff);
@@ -411,105 +408,17 @@ public final class Rtl8139Driver implements GuestNetInterface {
         if (link != LinkState.UP) {
             return;
         }
-        int done = rx(NAPI_WEIGHT);
+        int done = rxRing.rx(NAPI_WEIGHT, rxConfig, receiver);
         if (done < NAPI_WEIGHT) {
-            out16F(INTR_MASK, RTL8139_INTR_MASK);   // napi_complete_done
+            ports.out16F(INTR_MASK, RTL8139_INTR_MASK);   // napi_complete_done
         } else {
             pollScheduled = true;
             executor.execute(this::poll);
         }
     }
 
-    // rtl8139_rx: walk the ring from cur_rx while the chip says it is not empty.
-    private int rx(int budget) {
-        int received = 0;
-        boolean earlyRx = false;
-        while (received < budget && (in(CHIP_CMD, 1) & RX_BUF_EMPTY) == 0) {
-            int ringOffset = curRx % RX_BUF_LEN;
-            int rxStatus = ram.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
-                    rxRingDma + ringOffset);
-            int rxSize = rxStatus >>> 16;
-            int pktSize = rxSize - ETH_FCS_LEN;
-            if (rxSize == EARLY_RX_SIZE) {
-                earlyRx = true;   // the chip is still copying this frame in: look again on the next interrupt
-                break;
-            }
-            if (rxSize > MAX_ETH_FRAME_SIZE + 4 || rxSize < 8 || (rxStatus & RX_STATUS_OK) == 0) {
-                rxErr();
-                return -1;   // the receive bits stay set: the next interrupt finds the ring empty and acks them
-            }
-            byte[] bytes = new byte[pktSize];   // the chip wrote past the end into the pad: one linear copy
-            MemorySegment.copy(ram, ValueLayout.JAVA_BYTE, rxRingDma + ringOffset + RX_HEADER_LENGTH, bytes, 0,
-                    pktSize);
-            counters.countRx(pktSize);
-            receiver.accept(Frame.copyOf(bytes));
-            received++;
-            curRx = (curRx + rxSize + RX_HEADER_LENGTH + 3) & ~3;
-            out16(RX_BUF_PTR, (curRx - CAPR_BIAS) & 0xffff);
-            isrAck();
-        }
-        if (received == 0 || earlyRx) {   // nothing taken: ack anyway, or the pending RxOK re-interrupts forever
-            isrAck();
-        }
-        return received;
-    }
-
-    // rtl8139_isr_ack
-    private void isrAck() {
-        int status = in(INTR_STATUS, 2) & RX_ACK_BITS;
-        if (status != 0) {
-            if ((status & (RX_FIFO_OVER | RX_OVERFLOW)) != 0) {
-                counters.countRxError();
-            }
-            out16F(INTR_STATUS, RX_ACK_BITS);
-        }
-    }
-
-    // rtl8139_rx_err: count it, restart the receiver, start the ring over.
-    private void rxErr() {
-        counters.countRxError();
-        int cmd = in(CHIP_CMD, 1);
-        out8(CHIP_CMD, cmd & ~CMD_RX_ENB);
-        out8(CHIP_CMD, cmd);
-        out32(RX_CONFIG, rxConfig);
-        curRx = 0;
-    }
-
-    // ---- port I/O: each call one VM exit ----------------------------------------------------------------------
-
-    private int in(int reg, int size) {
-        return io.in(ioaddr + reg, size);
-    }
-
-    private void out8(int reg, int value) {
-        io.out(ioaddr + reg, 1, value);
-    }
-
-    private void out16(int reg, int value) {
-        io.out(ioaddr + reg, 2, value);
-    }
-
-    private void out32(int reg, int value) {
-        io.out(ioaddr + reg, 4, value);
-    }
-
-    private void out8F(int reg, int value) {
-        out8(reg, value);
-        in(reg, 1);
-    }
-
-    private void out16F(int reg, int value) {
-        out16(reg, value);
-        in(reg, 2);
-    }
-
-    private void out32F(int reg, int value) {
-        out32(reg, value);
-        in(reg, 4);
-    }
-
     @Override
     public String toString() {
-        return "Rtl8139Driver[" + mac + " io 0x" + Integer.toHexString(ioaddr) + " " + link + "]";
+        return "Rtl8139Driver[" + mac + " io 0x" + Integer.toHexString(ports.ioaddr()) + " " + link + "]";
     }
 }
