@@ -242,4 +242,35 @@ class Rtl8139NetTest {
         assertThat(a.received()).hasSize(1);
         assertThat(a.received().get(0)).isEqualTo(frameFrom(HOST, MAC_A, 300, 2));
     }
+
+    @Test
+    void theGuestsScanSeesQemusRtl8139Identity() {
+        var a = net.guest(5, MAC_A);
+        var device = new PciScan(new PciConf1(a.machine().ioBus())).scanBus().stream()
+                .filter(Rtl8139Driver::matches).findFirst().orElseThrow();
+        assertThat(device.address()).isEqualTo(Rtl8139NicConfig.DEFAULT_ADDRESS);
+        assertThat(device.classCode()).isEqualTo(0x020000);
+        assertThat(device.revision()).isEqualTo(0x20);
+        assertThat(device.subsystemVendorId()).isEqualTo(0x1af4);
+        assertThat(device.interruptPin()).isEqualTo(1);
+        assertThat(device.bar(0).orElseThrow().kind().isIo()).isTrue();
+        assertThat(device.bar(0).orElseThrow().size()).isEqualTo(256);
+        assertThat(device.bar(1).orElseThrow().kind().isIo()).isFalse();
+        assertThat(a.nic().pciFunction().command() & 0x4).as("the driver set bus mastering").isNotZero();
+    }
+
+    @Test
+    void anEarlyReceiveHeaderMakesTheDriverWaitWithoutErrorOrLivelock() {
+        var a = net.guest(5, MAC_A);
+        var host = net.rawPort("eth0");
+        Rtl8139 card = a.nic().card();
+        net.inject(host, frameFrom(HOST, MAC_A, 200, 1));
+        assertThat(net.hv.runUntil(() -> card.counters().rxFrames() == 1, 100)).isTrue();
+        long ring = Integer.toUnsignedLong(card.in(Rtl8139Regs.RX_BUF, 4));
+        a.domain().memory().segment().set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, ring, 0xfff0_0001);
+        assertThat(net.hv.runUntil(() -> !net.hv.hasPendingWork(), 10_000)).isTrue();
+        assertThat(a.received()).isEmpty();
+        assertThat(a.driver().counters().rxErrors()).isZero();
+        assertThat(card.irq().level()).as("the receive bits were acked").isFalse();
+    }
 }
