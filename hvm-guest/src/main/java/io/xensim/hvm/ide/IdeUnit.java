@@ -1,0 +1,117 @@
+package io.xensim.hvm.ide;
+
+import static io.xensim.hvm.ide.Ata.ATA_DEV1;
+import static io.xensim.hvm.ide.Ata.ATA_DEVICE_OBS;
+import static io.xensim.hvm.ide.Ata.ATA_DIAG_OK;
+import static io.xensim.hvm.ide.Ata.ATA_DRDY;
+import static io.xensim.hvm.ide.Ata.ATA_DSC;
+import static io.xensim.hvm.ide.Ata.ATA_LBA;
+
+/**
+ * One of the two drive positions of an IDE channel (master or slave) with its own copy of the task-file
+ * registers: the guest's register writes reach both positions, but only the selected one executes a command and
+ * its registers are the ones the guest reads. A position without a drive keeps registers too (QEMU's
+ * {@code IDEState} without a {@code blk}).
+ *
+ * <p><b>Threading:</b> confined to the guest vCPU's thread, through its {@link IdeChannel}.
+ *
+ * <p><b>Reference:</b> QEMU {@code hw/ide/core.c} ({@code IDEState}, {@code ide_reset}, {@code ide_set_signature},
+ * {@code ide_get_sector}, {@code ide_set_sector}).
+ */
+final class IdeUnit {
+    final int position;
+    IdeDrive drive;
+    ChsGeometry geometry;
+    int feature;
+    int error;
+    int nsector;
+    int sector;
+    int lcyl;
+    int hcyl;
+    int select;
+    int status;
+    int multSectors;
+    boolean writeCache = true;
+
+    IdeUnit(int position) {
+        this.position = position;
+        reset();
+    }
+
+    void attach(IdeDrive d) {
+        drive = d;
+        geometry = ChsGeometry.guess(d.image().sectors());
+        reset();
+    }
+
+    void detach() {
+        drive = null;
+        geometry = null;
+        reset();
+    }
+
+    boolean isCd() {
+        return drive != null && drive.kind() == IdeDrive.Kind.CDROM;
+    }
+
+    boolean isDisk() {
+        return drive != null && drive.kind() == IdeDrive.Kind.DISK;
+    }
+
+    // QEMU ide_reset: registers cleared, the diagnostic code, the signature, and a disk ready (a CD-ROM not).
+    void reset() {
+        feature = 0;
+        multSectors = Ata.MAX_MULT_SECTORS;
+        select = ATA_DEVICE_OBS | (position == 1 ? ATA_DEV1 : 0);
+        status = isCd() ? 0 : ATA_DRDY | ATA_DSC;
+        error = ATA_DIAG_OK;
+        setSignature();
+    }
+
+    // QEMU ide_set_signature: 1/1 and 0/0 for a disk, 0x14/0xeb for ATAPI, 0xff/0xff for no drive.
+    void setSignature() {
+        nsector = 1;
+        sector = 1;
+        if (isCd()) {
+            lcyl = Ata.ATAPI_SIGNATURE_LBAM;
+            hcyl = Ata.ATAPI_SIGNATURE_LBAH;
+        } else if (drive != null) {
+            lcyl = 0;
+            hcyl = 0;
+        } else {
+            lcyl = 0xff;
+            hcyl = 0xff;
+        }
+    }
+
+    /** The sector count of the command: 0 means 256. */
+    int sectorCount() {
+        return nsector == 0 ? Ata.ATA_MAX_SECTORS : nsector;
+    }
+
+    /** The start sector the registers address (LBA28 or CHS), or -1 if CHS sector 0. */
+    long startSector() {
+        if ((select & ATA_LBA) != 0) {
+            return (long) (select & 0x0f) << 24 | (long) hcyl << 16 | (long) lcyl << 8 | sector;
+        }
+        return geometry.toLba(hcyl << 8 | lcyl, select & 0x0f, sector);
+    }
+
+    /** Leaves {@code lba} in the address registers, in the addressing mode in use (QEMU's {@code ide_set_sector}). */
+    void setSector(long lba) {
+        if ((select & ATA_LBA) != 0) {
+            select = (select & 0xf0) | (int) (lba >>> 24) & 0x0f;
+            hcyl = (int) (lba >>> 16) & 0xff;
+            lcyl = (int) (lba >>> 8) & 0xff;
+            sector = (int) lba & 0xff;
+        } else {
+            int perCylinder = geometry.heads() * geometry.sectors();
+            long cyl = lba / perCylinder;
+            int rest = (int) (lba % perCylinder);
+            hcyl = (int) (cyl >>> 8) & 0xff;
+            lcyl = (int) cyl & 0xff;
+            select = (select & 0xf0) | (rest / geometry.sectors()) & 0x0f;
+            sector = rest % geometry.sectors() + 1;
+        }
+    }
+}
