@@ -110,12 +110,14 @@ public final class AtaPio {
 
     /**
      * Resets the channel and classifies both positions ({@code ata_devchk} then {@code ata_sff_dev_classify}):
-     * the register read-back test, then the signature in LBA mid/high (0/0 ATA, 0x14/0xeb ATAPI).
+     * the register read-back test, then the signature in LBA mid/high (0/0 ATA, 0x14/0xeb ATAPI). The reset comes
+     * first (Linux checks before it): a drive left in the middle of a command ignores register writes, so the
+     * read-back test would miss it.
      */
     public List<Class> probe() {
         var found = new ArrayList<Class>(2);
-        boolean[] present = {devchk(0), devchk(1)};
         softReset();
+        boolean[] present = {devchk(0), devchk(1)};
         for (int position = 0; position < 2; position++) {
             found.add(present[position] ? classify(position) : Class.NONE);
         }
