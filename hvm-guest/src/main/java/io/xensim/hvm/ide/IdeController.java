@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * The emulated IDE controller of an HVM guest (QEMU's PIIX3 IDE function): the primary channel at ports
  * 0x1f0-0x1f7 and 0x3f6 on IRQ 14, the secondary at 0x170-0x177 and 0x376 on IRQ 15, up to four drives by QEMU's
  * IDE index (0 hda primary master, 1 hdb primary slave, 2 hdc secondary master, 3 hdd secondary slave), and
- * optionally the PCI function 8086:7010 (class 0x0101, legacy-mode programming interface) at 00:01.1 so that a
- * PCI scan finds it; its bus-master BAR4 is declared but no DMA is modelled (the BAR reads all ones).
+ * optionally the PCI function 8086:7010 (class 0x0101, legacy-mode programming interface) at 00:01.1, with the
+ * PIIX3 ISA bridge at 00:01.0 when that is free, so that a PCI scan finds it; its bus-master BAR4 is declared but
+ * no DMA is modelled (the BAR reads all ones).
  *
  * <p>As the platform device's {@link EmulatedDevices} listener it takes hard disks away on the guest's unplug
  * request: {@link #unplugIdeDisks} every hard disk, {@link #unplugAuxIdeDisks} every one but the primary master;
@@ -53,6 +54,14 @@ public final class IdeController implements EmulatedDevices {
     /** The PIIX3 IDE function's identity (QEMU {@code piix3_ide_info}); BAR4 is the bus-master block. */
     public static final PciDeviceConfig PIIX3_IDE = new PciDeviceConfig("piix3-ide", 0x8086, 0x7010, 0x0101, 0x80,
             0x00, 0x1af4, 0x1100, 0, List.of(PciBar.io(4, 16)));
+
+    /**
+     * The PIIX3 PCI-to-ISA bridge, function 0 of the chipset's slot (QEMU {@code piix3_info}: 8086:7000, class
+     * 0x0601), plugged beside the IDE function when the slot's function 0 is free: a guest's scan reads function 1
+     * only of a multi-function device with a function 0.
+     */
+    public static final PciDeviceConfig PIIX3_ISA = new PciDeviceConfig("piix3-isa", 0x8086, 0x7000, 0x0601, 0x00,
+            0x00, 0x1af4, 0x1100, 0, List.of());
 
     private final IoPortBus ioBus;
     private final IdeChannel[] channels = {new IdeChannel("ide0", PRIMARY_IRQ), new IdeChannel("ide1", SECONDARY_IRQ)};
@@ -91,6 +100,10 @@ public final class IdeController implements EmulatedDevices {
         };
         controller.function = new PciFunction(PIIX3_IDE, Map.of(4, noBusMaster));
         host.plug(address, controller.function);
+        PciAddress functionZero = PciAddress.of(address.device(), 0);
+        if (address.function() != 0 && host.function(functionZero).isEmpty()) {
+            host.plug(functionZero, new PciFunction(PIIX3_ISA, Map.of()));
+        }
         return controller;
     }
 

@@ -7,7 +7,12 @@ import io.xensim.hvm.platform.IoPortBus;
 import io.xensim.hvm.platform.XenPlatformDevice;
 import io.xensim.hvm.platform.XenUnplug;
 import io.xensim.hvm.platform.XenUnplug.Frontends;
+import io.xensim.hvm.platform.pci.PciAddress;
+import io.xensim.hvm.platform.pci.PciConf1;
 import io.xensim.hvm.platform.pci.PciConfigHeader;
+import io.xensim.hvm.platform.pci.PciDeviceInfo;
+import io.xensim.hvm.platform.pci.PciFirmware;
+import io.xensim.hvm.platform.pci.PciScan;
 import io.xensim.hvm.platform.pci.PciHost;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
@@ -42,6 +47,21 @@ class IdeUnplugTest {
         assertThat(function.readConfig(PciConfigHeader.PCI_VENDOR_ID, 2)).isEqualTo(0x8086);
         assertThat(function.readConfig(PciConfigHeader.PCI_DEVICE_ID, 2)).isEqualTo(0x7010);
         assertThat(function.readConfig(PciConfigHeader.PCI_CLASS_DEVICE, 2)).isEqualTo(0x0101);
+    }
+
+    @Test
+    void aGuestsPciScanFindsTheIdeFunctionBehindTheIsaBridge() {
+        PciFirmware.setUp(new PciConf1(bus));
+        var found = new PciScan(new PciConf1(bus)).scanBus();
+        assertThat(found).extracting(PciDeviceInfo::address).contains(PciAddress.of(1, 0), PciAddress.of(1, 1),
+                XenPlatformDevice.DEFAULT_ADDRESS);
+        PciDeviceInfo ide = found.stream().filter(f -> f.address().equals(IdeController.DEFAULT_ADDRESS)).findFirst()
+                .orElseThrow();
+        assertThat(ide.vendorId()).isEqualTo(0x8086);
+        assertThat(ide.deviceId()).isEqualTo(0x7010);
+        assertThat(ide.classDevice()).isEqualTo(0x0101);
+        assertThat(ide.progIf()).isEqualTo(0x80);
+        assertThat(opens(0)).as("the legacy ports work whatever the BARs").isTrue();
     }
 
     @Test
