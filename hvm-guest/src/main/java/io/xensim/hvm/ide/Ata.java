@@ -84,6 +84,8 @@ public final class Ata {
     public static final int ATA_CMD_DEV_RESET = 0x08;
     public static final int ATA_CMD_PIO_READ = 0x20;
     public static final int ATA_CMD_PIO_WRITE = 0x30;
+    /** EXECUTE DEVICE DIAGNOSTIC. */
+    public static final int ATA_CMD_EDD = 0x90;
     public static final int ATA_CMD_PACKET = 0xa0;
     public static final int ATA_CMD_ID_ATAPI = 0xa1;
     public static final int ATA_CMD_READ_MULTI = 0xc4;

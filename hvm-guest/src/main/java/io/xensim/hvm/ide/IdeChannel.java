@@ -15,11 +15,13 @@ import org.slf4j.LoggerFactory;
  * ports), its control block (alternate status and device control), the master and slave positions, the PIO data
  * buffer, and the interrupt line. The channel executes the ATA commands an emulated PC disk needs for PIO:
  * IDENTIFY DEVICE, READ/WRITE SECTORS and MULTIPLE (LBA28 or CHS), FLUSH CACHE, SET FEATURES, SET MULTIPLE MODE,
- * CHECK POWER MODE; anything else is aborted. A CD-ROM answers IDENTIFY PACKET DEVICE and DEVICE RESET, aborts
+ * CHECK POWER MODE, EXECUTE DEVICE DIAGNOSTIC; anything else is aborted (no LBA48, no DMA, no SMART). A CD-ROM answers IDENTIFY PACKET DEVICE and DEVICE RESET, aborts
  * IDENTIFY DEVICE with the ATAPI signature, and aborts PACKET: no ATAPI command set is modelled.
  *
  * <p>Every command completes synchronously inside the guest's command write (the image is read or written there),
- * so BSY is seen only while SRST is held. The guest's bytes never make the model throw: a bad address is IDNF, an
+ * so BSY is seen only while SRST is held. The software reset completes when the guest clears SRST (ATA's
+ * protocol; QEMU 8 completes it in a bottom half soon after SRST is set, and raises an interrupt there that this
+ * model does not). The guest's bytes never make the model throw: a bad address is IDNF, an
  * unknown or refused command ABRT, an image error UNC (read) or ABRT (write), and data-port accesses outside a
  * transfer read 0 and are dropped.
  *
@@ -191,6 +193,7 @@ public final class IdeChannel {
             return;
         }
         if (reg == ATA_REG_CMD) {
+            irq.lower();
             execute(value);
             return;
         }
@@ -205,8 +208,7 @@ public final class IdeChannel {
                 case ATA_REG_LBAL -> u.sector = value;
                 case ATA_REG_LBAM -> u.lcyl = value;
                 case ATA_REG_LBAH -> u.hcyl = value;
-                case ATA_REG_DEVICE -> u.select = (value & ~ATA_DEV1) | ATA_DEVICE_OBS
-                        | (u.position == 1 ? ATA_DEV1 : 0);
+                case ATA_REG_DEVICE -> u.select = value | ATA_DEVICE_OBS;
                 default -> throw new AssertionError(reg);
             }
         }
@@ -226,8 +228,10 @@ public final class IdeChannel {
             }
             endTransfer(Phase.RESET);
         } else if (wasReset && !reset) {
-            units[0].reset();
-            units[1].reset();
+            for (IdeUnit u : units) {
+                u.reset();
+                u.diagnose();
+            }
             unit = 0;
             endTransfer(Phase.IDLE);
         }
@@ -264,8 +268,8 @@ public final class IdeChannel {
     // QEMU ide_exec_cmd.
     private void execute(int cmd) {
         IdeUnit u = selected();
-        if (u.drive == null && (unit == 1 || noDrives())) {
-            return;   // commands to a missing slave, or to an empty channel, go nowhere
+        if (u.drive == null && unit == 1) {
+            return;   // commands to a missing slave go nowhere
         }
         if ((u.status & (ATA_BUSY | ATA_DRQ)) != 0 && !(cmd == ATA_CMD_DEV_RESET && u.isCd() && phase != Phase.RESET)) {
             return;   // only DEVICE RESET of an ATAPI drive interrupts a command
@@ -289,6 +293,10 @@ public final class IdeChannel {
                 complete(u);
             }
             case ATA_CMD_DEV_RESET -> deviceReset(u);
+            case ATA_CMD_EDD -> {
+                u.diagnose();
+                moveTo(u, Phase.IDLE, u.status, !u.isCd());
+            }
             default -> abort(u);
         }
     }
@@ -320,6 +328,9 @@ public final class IdeChannel {
 
     private void startTransfer(IdeUnit u, boolean write, boolean multiple) {
         if (!u.isDisk()) {
+            if (!multiple) {
+                u.setSignature();   // QEMU cmd_read_pio: ATA-4 asks an ATAPI drive to show its signature
+            }
             abort(u);
             return;
         }
@@ -417,17 +428,21 @@ public final class IdeChannel {
         complete(u);
     }
 
-    // QEMU cmd_set_features: write cache on/off, PIO transfer modes, read look-ahead; the rest aborts.
+    // QEMU cmd_set_features: write cache on/off (off flushes), PIO transfer modes, and QEMU's accepted no-ops
+    // (look-ahead, power-on defaults, APM, acoustic management, vendor NOPs); the rest aborts.
     private void setFeatures(IdeUnit u) {
         switch (u.feature) {
             case SETFEATURES_WC_ON -> u.writeCache = true;
-            case SETFEATURES_WC_OFF -> u.writeCache = false;
-            case SETFEATURES_RA_ON, SETFEATURES_RA_OFF -> {
+            case SETFEATURES_WC_OFF -> {
+                u.writeCache = false;
+                flush(u);
+                return;
+            }
+            case SETFEATURES_RA_ON, SETFEATURES_RA_OFF, 0xcc, 0x66, 0x05, 0x85, 0x69, 0x67, 0x96, 0x9a, 0x42, 0xc2 -> {
             }
             case SETFEATURES_XFER -> {
-                boolean pio = u.nsector <= 1 || (u.nsector >= XFER_PIO_0 && u.nsector <= XFER_PIO_4);
-                if (!pio) {
-                    abort(u);   // no DMA modes without bus-master DMA
+                if ((u.nsector >>> 3) > 1) {
+                    abort(u);   // DMA modes: QEMU accepts them, this model has no bus-master DMA to use them
                     return;
                 }
             }

@@ -7,6 +7,9 @@ import java.util.Objects;
  * One drive on an IDE channel, as an xl {@code disk} line with an {@code hd[a-d]} vdev gives QEMU: a hard disk or a
  * CD-ROM over a {@link BlockImage} (the same backends blkback opens), with the strings IDENTIFY reports.
  *
+ * <p>A hard disk over a read-only image is accepted here and aborts every write (QEMU 8 refuses to create one:
+ * "Can't use a read-only drive"); a CD-ROM is read-only whatever its image.
+ *
  * <p><b>Threading:</b> immutable; the image is used from the guest vCPU's thread.
  *
  * <p><b>Reference:</b> QEMU {@code hw/ide/core.c} ({@code ide_init_drive}: model "QEMU HARDDISK" or

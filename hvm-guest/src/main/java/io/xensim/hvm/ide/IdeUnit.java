@@ -1,6 +1,5 @@
 package io.xensim.hvm.ide;
 
-import static io.xensim.hvm.ide.Ata.ATA_DEV1;
 import static io.xensim.hvm.ide.Ata.ATA_DEVICE_OBS;
 import static io.xensim.hvm.ide.Ata.ATA_DIAG_OK;
 import static io.xensim.hvm.ide.Ata.ATA_DRDY;
@@ -19,7 +18,7 @@ import static io.xensim.hvm.ide.Ata.ATA_LBA;
  * {@code ide_get_sector}, {@code ide_set_sector}).
  */
 final class IdeUnit {
-    final int position;
+    final int position;   // 0 master, 1 slave
     IdeDrive drive;
     ChsGeometry geometry;
     int feature;
@@ -58,14 +57,22 @@ final class IdeUnit {
         return drive != null && drive.kind() == IdeDrive.Kind.DISK;
     }
 
-    // QEMU ide_reset: registers cleared, the diagnostic code, the signature, and a disk ready (a CD-ROM not).
+    // QEMU ide_reset: registers cleared, master selected, ready, and the signature.
     void reset() {
         feature = 0;
         multSectors = Ata.MAX_MULT_SECTORS;
-        select = ATA_DEVICE_OBS | (position == 1 ? ATA_DEV1 : 0);
-        status = isCd() ? 0 : ATA_DRDY | ATA_DSC;
-        error = ATA_DIAG_OK;
+        select = ATA_DEVICE_OBS;
+        status = ATA_DRDY | ATA_DSC;
+        error = 0;
         setSignature();
+    }
+
+    // QEMU cmd_exec_dev_diagnostic (also the end of a software reset): the signature and the diagnostic code;
+    // an ATAPI drive clears its status, DRDY included.
+    void diagnose() {
+        setSignature();
+        error = ATA_DIAG_OK;
+        status = isCd() ? 0 : ATA_DRDY | ATA_DSC;
     }
 
     // QEMU ide_set_signature: 1/1 and 0/0 for a disk, 0x14/0xeb for ATAPI, 0xff/0xff for no drive.

@@ -328,6 +328,32 @@ class IdeControllerTest {
         rig.close();
     }
 
+    @Test
+    void bothPositionsSeeTheDeviceRegisterAsWrittenAndACommandLowersTheLine() {
+        var rig = new IdeRig(Map.of(0, IdeDrive.disk(MemoryImage.create("hda", 64), 0),
+                1, IdeDrive.disk(MemoryImage.create("hdb", 64), 1)));
+        rig.out(ATA_REG_DEVICE, ATA_LBA | ATA_DEV1 | 0x3);
+        assertThat(rig.in(ATA_REG_DEVICE)).isEqualTo(ATA_DEVICE_OBS | ATA_LBA | ATA_DEV1 | 0x3);
+        rig.out(ATA_REG_CMD, ATA_CMD_FLUSH);
+        assertThat(rig.controller.channel(0).irq().asserted()).isTrue();
+        rig.out(ATA_REG_CMD, ATA_CMD_FLUSH);
+        assertThat(rig.injections()).as("the command write lowered the line; the next completion raised it again")
+                .isEqualTo(2);
+        rig.close();
+    }
+
+    @Test
+    void executeDeviceDiagnosticShowsTheSignature() {
+        try (var rig = IdeRig.disk(64)) {
+            rig.out(ATA_REG_LBAM, 0x12);
+            rig.out(ATA_REG_CMD, ATA_CMD_EDD);
+            assertThat(rig.status()).isEqualTo(READY);
+            assertThat(rig.in(ATA_REG_ERR)).isEqualTo(ATA_DIAG_OK);
+            assertThat(rig.in(ATA_REG_LBAM)).isZero();
+            assertThat(rig.in(ATA_REG_NSECT)).isEqualTo(1);
+        }
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
