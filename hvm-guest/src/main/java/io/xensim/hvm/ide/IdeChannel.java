@@ -56,7 +56,6 @@ public final class IdeChannel {
     private int unit;
     private int control;
     private Phase phase = Phase.IDLE;
-    private int command;
     private int dataPtr;
     private int dataEnd;
     private long lba;
@@ -274,7 +273,6 @@ public final class IdeChannel {
         if ((u.status & (ATA_BUSY | ATA_DRQ)) != 0 && !(cmd == ATA_CMD_DEV_RESET && u.isCd() && phase != Phase.RESET)) {
             return;   // only DEVICE RESET of an ATAPI drive interrupts a command
         }
-        command = cmd;
         u.error = 0;
         if (u.drive == null) {
             abort(u);
@@ -507,10 +505,5 @@ public final class IdeChannel {
         if (interrupt && (control & ATA_NIEN) == 0) {
             irq.raise();
         }
-    }
-
-    /** The last command written (for logs and tests). */
-    int lastCommand() {
-        return command;
     }
 }

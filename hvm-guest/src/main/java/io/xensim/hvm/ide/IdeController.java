@@ -3,14 +3,12 @@ package io.xensim.hvm.ide;
 import io.xensim.hvm.platform.EmulatedDevices;
 import io.xensim.hvm.platform.IoPortBus;
 import io.xensim.hvm.platform.IoPortDevice;
-import io.xensim.hvm.platform.IoRegion;
 import io.xensim.hvm.platform.pci.PciAddress;
 import io.xensim.hvm.platform.pci.PciBar;
 import io.xensim.hvm.platform.pci.PciDeviceConfig;
 import io.xensim.hvm.platform.pci.PciFunction;
 import io.xensim.hvm.platform.pci.PciHost;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,7 +63,6 @@ public final class IdeController implements EmulatedDevices {
 
     private final IoPortBus ioBus;
     private final IdeChannel[] channels = {new IdeChannel("ide0", PRIMARY_IRQ), new IdeChannel("ide1", SECONDARY_IRQ)};
-    private final List<IoRegion> regions = new ArrayList<>();
     private PciFunction function;
 
     private IdeController(IoPortBus ioBus) {
@@ -185,8 +182,8 @@ public final class IdeController implements EmulatedDevices {
     }
 
     private void register(String name, int commandBase, int controlPort, IdeChannel channel) {
-        regions.add(ioBus.register(name, commandBase, Ata.COMMAND_BLOCK_LENGTH, channel.commandBlock()));
-        regions.add(ioBus.register(name + "-ctl", controlPort, 1, channel.controlBlock()));
+        ioBus.register(name, commandBase, Ata.COMMAND_BLOCK_LENGTH, channel.commandBlock());
+        ioBus.register(name + "-ctl", controlPort, 1, channel.controlBlock());
     }
 
     private static void checkIndex(int index) {
