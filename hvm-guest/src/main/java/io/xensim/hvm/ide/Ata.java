@@ -14,7 +14,8 @@ package io.xensim.hvm.ide;
  *   +3 LBA 7:0   (CHS: sector number)
  *   +4 LBA 15:8  (CHS: cylinder low)
  *   +5 LBA 23:16 (CHS: cylinder high)
- *   +6 device: 1 LBA 1 DEV LBA27:24 (CHS: head)
+ *   +6 device: 1 LBA 1 DEV LBA27:24 (CHS: head; LBA48: unused)
+ *   registers 1-5 are two-deep for LBA48: each write pushes the previous byte to the "HOB" copy
  *   +7 read: status      write: command
  * </pre>
  *
@@ -27,6 +28,10 @@ public final class Ata {
     public static final int ATA_MAX_SECTORS = 256;
     /** The highest LBA28 capacity (words 60-61 saturate there). */
     public static final long ATA_MAX_SECTORS_LBA28 = 0x0fff_ffffL;
+    /** The largest sector count of one LBA48 command (a 16-bit count of 0). */
+    public static final int ATA_MAX_SECTORS_LBA48_COMMAND = 65536;
+    /** Sectors LBA48 addresses. */
+    public static final long ATA_MAX_SECTORS_LBA48 = 1L << 48;
     /** The largest block of READ/WRITE MULTIPLE this model offers (QEMU's {@code MAX_MULT_SECTORS}). */
     public static final int MAX_MULT_SECTORS = 16;
 
@@ -76,14 +81,18 @@ public final class Ata {
     public static final int ATA_NIEN = 0x02;
     /** Software reset of both drives on the channel. */
     public static final int ATA_SRST = 0x04;
-    /** High-order byte read-back (LBA48), ignored here. */
+    /** High-order byte read-back: with it set, reads of registers 1-5 return the previous (LBA48 high) bytes. */
     public static final int ATA_HOB = 0x80;
 
     // commands
     public static final int ATA_CMD_NOP = 0x00;
     public static final int ATA_CMD_DEV_RESET = 0x08;
     public static final int ATA_CMD_PIO_READ = 0x20;
+    public static final int ATA_CMD_PIO_READ_EXT = 0x24;
+    public static final int ATA_CMD_READ_MULTI_EXT = 0x29;
     public static final int ATA_CMD_PIO_WRITE = 0x30;
+    public static final int ATA_CMD_PIO_WRITE_EXT = 0x34;
+    public static final int ATA_CMD_WRITE_MULTI_EXT = 0x39;
     /** EXECUTE DEVICE DIAGNOSTIC. */
     public static final int ATA_CMD_EDD = 0x90;
     public static final int ATA_CMD_PACKET = 0xa0;
@@ -93,6 +102,7 @@ public final class Ata {
     public static final int ATA_CMD_SET_MULTI = 0xc6;
     public static final int ATA_CMD_CHK_POWER = 0xe5;
     public static final int ATA_CMD_FLUSH = 0xe7;
+    public static final int ATA_CMD_FLUSH_EXT = 0xea;
     public static final int ATA_CMD_ID_ATA = 0xec;
     public static final int ATA_CMD_SET_FEATURES = 0xef;
 

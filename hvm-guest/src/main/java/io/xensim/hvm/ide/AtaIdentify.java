@@ -21,7 +21,7 @@ import java.nio.charset.StandardCharsets;
  *   80-87       ATA major version, command sets supported (82-84) and enabled (85-87): write cache, FLUSH CACHE
  * </pre>
  *
- * <p>LBA48 is not offered: word 83 bit 10 is clear and words 100-103 are zero.
+ *   100-103     LBA48 user-addressable sectors (word 83/86 bit 10: the 48-bit feature set; bit 13 FLUSH CACHE EXT)
  *
  * <p><b>Threading:</b> immutable.
  *
@@ -29,8 +29,8 @@ import java.nio.charset.StandardCharsets;
  * {@code padstr}); Linux {@code include/linux/ata.h} ({@code ATA_ID_*} word numbers, {@code ata_id_string}).
  */
 public record AtaIdentify(int config, String serial, String firmware, String model, int cylinders, int heads,
-        int sectorsPerTrack, int maxMultiple, int multSetting, boolean lba, long lba28Sectors, boolean writeCache,
-        boolean flushCache) {
+        int sectorsPerTrack, int maxMultiple, int multSetting, boolean lba, long lba28Sectors, boolean lba48,
+        long lba48Sectors, boolean writeCache, boolean flushCache) {
     /** Word numbers, Linux's {@code ATA_ID_*}. */
     public static final int ATA_ID_CONFIG = 0;
     public static final int ATA_ID_CYLS = 1;
@@ -65,7 +65,14 @@ public record AtaIdentify(int config, String serial, String firmware, String mod
     private static final int CAP_IORDY = 1 << 11;
     private static final int WRITE_CACHE_BIT = 1 << 5;
     private static final int FLUSH_CACHE_BIT = 1 << 12;
+    private static final int LBA48_BIT = 1 << 10;
+    private static final int FLUSH_CACHE_EXT_BIT = 1 << 13;
     private static final int VALID_BIT_14 = 1 << 14;
+
+    /** The disk's size as a driver takes it: words 100-103 with LBA48, else words 60-61 (Linux {@code ata_id_n_sectors}). */
+    public long capacity() {
+        return lba48 ? lba48Sectors : lba28Sectors;
+    }
 
     /** True for an ATAPI device's data (word 0 bits 15:14 = 10b). */
     public boolean atapi() {
@@ -110,11 +117,15 @@ public record AtaIdentify(int config, String serial, String firmware, String mod
         w[ATA_ID_MAJOR_VER] = 0xf0;  // ATA-4 to ATA-7
         w[81] = 0x16;
         w[ATA_ID_COMMAND_SET_1] = VALID_BIT_14 | WRITE_CACHE_BIT;
-        w[ATA_ID_COMMAND_SET_2] = VALID_BIT_14 | FLUSH_CACHE_BIT;
+        w[ATA_ID_COMMAND_SET_2] = VALID_BIT_14 | FLUSH_CACHE_BIT | LBA48_BIT | FLUSH_CACHE_EXT_BIT;
         w[ATA_ID_CFSSE] = VALID_BIT_14;
         w[ATA_ID_CFS_ENABLE_1] = VALID_BIT_14 | (writeCache ? WRITE_CACHE_BIT : 0);
-        w[ATA_ID_CFS_ENABLE_2] = FLUSH_CACHE_BIT;
+        w[ATA_ID_CFS_ENABLE_2] = FLUSH_CACHE_BIT | LBA48_BIT | FLUSH_CACHE_EXT_BIT;
         w[ATA_ID_CSF_DEFAULT] = VALID_BIT_14;
+        long lba48 = Math.min(sectors, Ata.ATA_MAX_SECTORS_LBA48 - 1);
+        for (int i = 0; i < 4; i++) {
+            w[ATA_ID_LBA_CAPACITY_2 + i] = (int) (lba48 >>> (16 * i)) & 0xffff;
+        }
         return toBytes(w);
     }
 
@@ -149,10 +160,15 @@ public record AtaIdentify(int config, String serial, String firmware, String mod
             w[i] = (data[2 * i] & 0xff) | (data[2 * i + 1] & 0xff) << 8;
         }
         long lba28 = w[ATA_ID_LBA_CAPACITY] | (long) w[ATA_ID_LBA_CAPACITY + 1] << 16;
+        long lba48 = 0;
+        for (int i = 0; i < 4; i++) {
+            lba48 |= (long) w[ATA_ID_LBA_CAPACITY_2 + i] << (16 * i);
+        }
+        boolean has48 = (w[ATA_ID_COMMAND_SET_2] & 0xc000) == 0x4000 && (w[ATA_ID_COMMAND_SET_2] & LBA48_BIT) != 0;
         return new AtaIdentify(w[ATA_ID_CONFIG], getString(w, ATA_ID_SERNO, 20), getString(w, ATA_ID_FW_REV, 8),
                 getString(w, ATA_ID_PROD, 40), w[ATA_ID_CYLS], w[ATA_ID_HEADS], w[ATA_ID_SECTORS],
                 w[ATA_ID_MAX_MULTSECT] & 0xff, (w[ATA_ID_MULTSECT] & 0x100) != 0 ? w[ATA_ID_MULTSECT] & 0xff : 0,
-                (w[ATA_ID_CAPABILITY] & CAP_LBA) != 0, lba28,
+                (w[ATA_ID_CAPABILITY] & CAP_LBA) != 0, lba28, has48, has48 ? lba48 : 0,
                 (w[ATA_ID_CFS_ENABLE_1] & WRITE_CACHE_BIT) != 0, (w[ATA_ID_COMMAND_SET_2] & FLUSH_CACHE_BIT) != 0);
     }
 

@@ -17,7 +17,8 @@ import java.util.Optional;
  * {@code out} goes through the {@link IoPortBus} and is one counted VM exit.
  *
  * <p>A command's sequence, per LBA28 PIO command: select (device write, alternate-status pause), task file
- * (features, sector count, LBA low/mid/high, device), command and pause; then per DRQ block one status read (the
+ * (features, sector count, LBA low/mid/high, device; an LBA48 command, used only past sector 2^28 as Linux's
+ * {@code lba_28_ok} decides, writes the five high bytes first), command and pause; then per DRQ block one status read (the
  * interrupt handler's, which also acknowledges INTRQ) and the block's data-port accesses; and a last status read.
  *
  * <p><b>Threading:</b> confined to the guest vCPU's thread.
@@ -158,7 +159,10 @@ public final class AtaPio {
      * SECTORS, or READ MULTIPLE when the config has a block size.
      */
     public Result read(int position, long lba, int count, MemorySegment dst, long offset) {
-        int block = command(position, lba, count, config.multipleSectors() > 0 ? ATA_CMD_READ_MULTI : ATA_CMD_PIO_READ);
+        boolean ext = needsLba48(lba, count);
+        int block = command(position, lba, count, config.multipleSectors() > 0
+                ? (ext ? ATA_CMD_READ_MULTI_EXT : ATA_CMD_READ_MULTI) : (ext ? ATA_CMD_PIO_READ_EXT : ATA_CMD_PIO_READ),
+                ext);
         for (int done = 0; done < count; done += block) {
             Result r = waitDrq();
             if (!r.ok()) {
@@ -172,8 +176,10 @@ public final class AtaPio {
 
     /** One LBA28 write of {@code count} sectors (1..256) at {@code lba} from {@code src} at {@code offset}. */
     public Result write(int position, long lba, int count, MemorySegment src, long offset) {
-        int block = command(position, lba, count, config.multipleSectors() > 0 ? ATA_CMD_WRITE_MULTI
-                : ATA_CMD_PIO_WRITE);
+        boolean ext = needsLba48(lba, count);
+        int block = command(position, lba, count, config.multipleSectors() > 0
+                ? (ext ? ATA_CMD_WRITE_MULTI_EXT : ATA_CMD_WRITE_MULTI)
+                : (ext ? ATA_CMD_PIO_WRITE_EXT : ATA_CMD_PIO_WRITE), ext);
         for (int done = 0; done < count; done += block) {
             Result r = waitDrq();
             if (!r.ok()) {
@@ -185,19 +191,33 @@ public final class AtaPio {
         return finish();
     }
 
-    // Selects, loads the task file (ata_sff_tf_load) and issues cmd; returns the DRQ block size in sectors.
-    private int command(int position, long lba, int count, int cmd) {
-        if (count < 1 || count > ATA_MAX_SECTORS || lba < 0 || lba + count - 1 > ATA_MAX_SECTORS_LBA28) {
+    /** Linux's {@code lba_28_ok}: a command whose last sector is past LBA28 needs the EXT form. */
+    static boolean needsLba48(long lba, int count) {
+        return lba + count - 1 > ATA_MAX_SECTORS_LBA28;
+    }
+
+    // Selects, loads the task file (ata_sff_tf_load: the HOB bytes first for LBA48) and issues cmd; returns the
+    // DRQ block size in sectors.
+    private int command(int position, long lba, int count, int cmd, boolean ext) {
+        long limit = ext ? ATA_MAX_SECTORS_LBA48 - 1 : ATA_MAX_SECTORS_LBA28;
+        if (count < 1 || count > ATA_MAX_SECTORS || lba < 0 || lba + count - 1 > limit) {
             throw new IllegalArgumentException("lba: " + lba + " count: " + count
-                    + " (expected: 1..256 sectors inside LBA28)");
+                    + " (expected: 1..256 sectors inside LBA48)");
         }
         select(position);
+        if (ext) {
+            writeRegister(ATA_REG_FEATURE, 0);
+            writeRegister(ATA_REG_NSECT, (count >>> 8) & 0xff);
+            writeRegister(ATA_REG_LBAL, (int) (lba >>> 24) & 0xff);
+            writeRegister(ATA_REG_LBAM, (int) (lba >>> 32) & 0xff);
+            writeRegister(ATA_REG_LBAH, (int) (lba >>> 40) & 0xff);
+        }
         writeRegister(ATA_REG_FEATURE, 0);
         writeRegister(ATA_REG_NSECT, count & 0xff);
         writeRegister(ATA_REG_LBAL, (int) lba & 0xff);
         writeRegister(ATA_REG_LBAM, (int) (lba >>> 8) & 0xff);
         writeRegister(ATA_REG_LBAH, (int) (lba >>> 16) & 0xff);
-        writeRegister(ATA_REG_DEVICE, device(position) | ATA_LBA | (int) (lba >>> 24) & 0x0f);
+        writeRegister(ATA_REG_DEVICE, device(position) | ATA_LBA | (ext ? 0 : (int) (lba >>> 24) & 0x0f));
         issue(cmd);
         return config.multipleSectors() > 0 ? config.multipleSectors() : 1;
     }

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * One IDE channel (the primary or the secondary of the PIIX controller): its command block (eight task-file
  * ports), its control block (alternate status and device control), the master and slave positions, the PIO data
  * buffer, and the interrupt line. The channel executes the ATA commands an emulated PC disk needs for PIO:
- * IDENTIFY DEVICE, READ/WRITE SECTORS and MULTIPLE (LBA28 or CHS), FLUSH CACHE, SET FEATURES, SET MULTIPLE MODE,
- * CHECK POWER MODE, EXECUTE DEVICE DIAGNOSTIC; anything else is aborted (no LBA48, no DMA, no SMART). A CD-ROM answers IDENTIFY PACKET DEVICE and DEVICE RESET, aborts
+ * IDENTIFY DEVICE, READ/WRITE SECTORS and MULTIPLE (LBA28 or CHS) and their LBA48 EXT forms, FLUSH CACHE (EXT),
+ * SET FEATURES, SET MULTIPLE MODE, CHECK POWER MODE, EXECUTE DEVICE DIAGNOSTIC; anything else is aborted (no DMA,
+ * no SMART). Registers 1-5 keep their previous byte for LBA48, read back with HOB set in device control. A CD-ROM answers IDENTIFY PACKET DEVICE and DEVICE RESET, aborts
  * IDENTIFY DEVICE with the ATAPI signature, and aborts PACKET: no ATAPI command set is modelled.
  *
  * <p>Every command completes synchronously inside the guest's command write (the image is read or written there),
@@ -59,6 +60,7 @@ public final class IdeChannel {
     private int dataPtr;
     private int dataEnd;
     private long lba;
+    private boolean lba48;
     private int remaining;
     private int blockSectors;
 
@@ -170,13 +172,14 @@ public final class IdeChannel {
 
     private int readRegister(int reg) {
         IdeUnit u = selected();
+        boolean hob = (control & ATA_HOB) != 0;
         return switch (reg) {
             case ATA_REG_DATA -> 0xff;
-            case ATA_REG_ERR -> floating() ? 0 : u.error;
-            case ATA_REG_NSECT -> floating() ? 0 : u.nsector;
-            case ATA_REG_LBAL -> floating() ? 0 : u.sector;
-            case ATA_REG_LBAM -> floating() ? 0 : u.lcyl;
-            case ATA_REG_LBAH -> floating() ? 0 : u.hcyl;
+            case ATA_REG_ERR -> floating() ? 0 : hob ? u.hobFeature : u.error;
+            case ATA_REG_NSECT -> floating() ? 0 : hob ? u.hobNsector : u.nsector;
+            case ATA_REG_LBAL -> floating() ? 0 : hob ? u.hobSector : u.sector;
+            case ATA_REG_LBAM -> floating() ? 0 : hob ? u.hobLcyl : u.lcyl;
+            case ATA_REG_LBAH -> floating() ? 0 : hob ? u.hobHcyl : u.hcyl;
             case ATA_REG_DEVICE -> noDrives() ? 0 : u.select;
             case ATA_REG_STATUS -> {
                 int status = visibleStatus();
@@ -200,13 +203,29 @@ public final class IdeChannel {
         if ((selected().status & (ATA_BUSY | ATA_DRQ)) != 0) {
             return;
         }
+        control &= ~ATA_HOB;   // ATA: a write to the command block clears HOB (QEMU's ide_clear_hob)
         for (IdeUnit u : units) {
             switch (reg) {
-                case ATA_REG_FEATURE -> u.feature = value;
-                case ATA_REG_NSECT -> u.nsector = value;
-                case ATA_REG_LBAL -> u.sector = value;
-                case ATA_REG_LBAM -> u.lcyl = value;
-                case ATA_REG_LBAH -> u.hcyl = value;
+                case ATA_REG_FEATURE -> {
+                    u.hobFeature = u.feature;
+                    u.feature = value;
+                }
+                case ATA_REG_NSECT -> {
+                    u.hobNsector = u.nsector;
+                    u.nsector = value;
+                }
+                case ATA_REG_LBAL -> {
+                    u.hobSector = u.sector;
+                    u.sector = value;
+                }
+                case ATA_REG_LBAM -> {
+                    u.hobLcyl = u.lcyl;
+                    u.lcyl = value;
+                }
+                case ATA_REG_LBAH -> {
+                    u.hobHcyl = u.hcyl;
+                    u.hcyl = value;
+                }
                 case ATA_REG_DEVICE -> u.select = value | ATA_DEVICE_OBS;
                 default -> throw new AssertionError(reg);
             }
@@ -281,9 +300,15 @@ public final class IdeChannel {
         switch (cmd) {
             case ATA_CMD_ID_ATA -> identify(u);
             case ATA_CMD_ID_ATAPI -> identifyPacket(u);
-            case ATA_CMD_PIO_READ, ATA_CMD_READ_MULTI -> startTransfer(u, false, cmd == ATA_CMD_READ_MULTI);
-            case ATA_CMD_PIO_WRITE, ATA_CMD_WRITE_MULTI -> startTransfer(u, true, cmd == ATA_CMD_WRITE_MULTI);
-            case ATA_CMD_FLUSH -> flush(u);
+            case ATA_CMD_PIO_READ -> startTransfer(u, false, false, false);
+            case ATA_CMD_READ_MULTI -> startTransfer(u, false, true, false);
+            case ATA_CMD_PIO_WRITE -> startTransfer(u, true, false, false);
+            case ATA_CMD_WRITE_MULTI -> startTransfer(u, true, true, false);
+            case ATA_CMD_PIO_READ_EXT -> startTransfer(u, false, false, true);
+            case ATA_CMD_READ_MULTI_EXT -> startTransfer(u, false, true, true);
+            case ATA_CMD_PIO_WRITE_EXT -> startTransfer(u, true, false, true);
+            case ATA_CMD_WRITE_MULTI_EXT -> startTransfer(u, true, true, true);
+            case ATA_CMD_FLUSH, ATA_CMD_FLUSH_EXT -> flush(u);
             case ATA_CMD_SET_FEATURES -> setFeatures(u);
             case ATA_CMD_SET_MULTI -> setMultiple(u);
             case ATA_CMD_CHK_POWER -> {
@@ -324,9 +349,9 @@ public final class IdeChannel {
         moveTo(u, Phase.PIO_IN, ATA_DRDY | ATA_DSC | ATA_DRQ, true);
     }
 
-    private void startTransfer(IdeUnit u, boolean write, boolean multiple) {
+    private void startTransfer(IdeUnit u, boolean write, boolean multiple, boolean ext) {
         if (!u.isDisk()) {
-            if (!multiple) {
+            if (!multiple && !ext) {
                 u.setSignature();   // QEMU cmd_read_pio: ATA-4 asks an ATAPI drive to show its signature
             }
             abort(u);
@@ -336,8 +361,8 @@ public final class IdeChannel {
             abort(u);   // READ/WRITE MULTIPLE before SET MULTIPLE MODE enabled it
             return;
         }
-        long start = u.startSector();
-        int count = u.sectorCount();
+        long start = ext ? u.startSector48() : u.startSector();
+        int count = u.sectorCount(ext);
         if (start < 0 || start + count > u.drive.image().sectors()) {
             fail(u, ATA_IDNF);
             return;
@@ -347,6 +372,7 @@ public final class IdeChannel {
             return;
         }
         lba = start;
+        lba48 = ext;
         remaining = count;
         blockSectors = multiple ? u.multSectors : 1;
         if (write) {
@@ -399,8 +425,14 @@ public final class IdeChannel {
         }
         lba += n;
         remaining -= n;
-        u.setSector(lba);
-        u.nsector = (u.nsector - n) & 0xff;
+        if (lba48) {
+            u.setSector48(lba);
+            u.nsector = remaining & 0xff;
+            u.hobNsector = (remaining >>> 8) & 0xff;
+        } else {
+            u.setSector(lba);
+            u.nsector = (u.nsector - n) & 0xff;
+        }
         if (remaining > 0) {
             if (phase == Phase.PIO_OUT) {
                 nextWriteBlock(u, true);

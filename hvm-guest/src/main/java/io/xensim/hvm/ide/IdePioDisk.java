@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The guest's emulated IDE hard disk ({@code hda} .. {@code hdd}) behind the same {@link GuestBlockDevice}
  * interface as blkfront's {@code xvd*}, so scenarios drive either alike. Each operation runs to its end inside the
- * call, through {@link AtaPio} (LBA28 PIO, at most 256 sectors a command), and returns an already completed future;
+ * call, through {@link AtaPio} (LBA28 PIO, LBA48 past sector 2^28, at most 256 sectors a command), and returns an already completed future;
  * there is no queue: {@link #queueDepth()} is 1 and {@link #outstanding()} always 0.
  *
  * <p>An ATA disk cannot say it is read-only: a write to a read-only image is aborted by the drive and completes
@@ -64,7 +64,8 @@ public final class IdePioDisk implements GuestBlockDevice {
             return Optional.empty();
         }
         var disk = new IdePioDisk(pio, index, id.get());
-        log.info("{}: {}, {} sectors", disk.name(), id.get().model(), id.get().lba28Sectors());
+        log.info("{}: {}, {} sectors{}", disk.name(), id.get().model(), id.get().capacity(),
+                id.get().lba48() ? ", LBA48" : "");
         return Optional.of(disk);
     }
 
@@ -84,7 +85,7 @@ public final class IdePioDisk implements GuestBlockDevice {
 
     @Override
     public long sectors() {
-        return identify.lba28Sectors();
+        return identify.capacity();
     }
 
     @Override
@@ -163,6 +164,9 @@ public final class IdePioDisk implements GuestBlockDevice {
         long count = bytes / Ata.ATA_SECT_SIZE;
         if (count > sectors() - sector || sector > sectors()) {
             return BlkStatus.IO_ERROR;   // past the end of the disk: the block layer refuses it
+        }
+        if (!identify.lba48() && AtaPio.needsLba48(sector, (int) Math.min(count, Ata.ATA_MAX_SECTORS))) {
+            return BlkStatus.IO_ERROR;   // unreachable: a disk without LBA48 reports at most 2^28 sectors
         }
         for (long done = 0; done < count; ) {
             int n = (int) Math.min(Ata.ATA_MAX_SECTORS, count - done);

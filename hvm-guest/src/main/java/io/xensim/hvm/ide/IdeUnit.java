@@ -27,6 +27,12 @@ final class IdeUnit {
     int sector;
     int lcyl;
     int hcyl;
+    // LBA48: the byte each register held before its last write (QEMU's hob_*)
+    int hobFeature;
+    int hobNsector;
+    int hobSector;
+    int hobLcyl;
+    int hobHcyl;
     int select;
     int status;
     int multSectors;
@@ -60,6 +66,11 @@ final class IdeUnit {
     // QEMU ide_reset: registers cleared, master selected, ready, and the signature.
     void reset() {
         feature = 0;
+        hobFeature = 0;
+        hobNsector = 0;
+        hobSector = 0;
+        hobLcyl = 0;
+        hobHcyl = 0;
         multSectors = Ata.MAX_MULT_SECTORS;
         select = ATA_DEVICE_OBS;
         status = ATA_DRDY | ATA_DSC;
@@ -91,9 +102,29 @@ final class IdeUnit {
         }
     }
 
-    /** The sector count of the command: 0 means 256. */
-    int sectorCount() {
+    /** The sector count of the command: 0 means 256 (LBA28) or 65536 (LBA48). */
+    int sectorCount(boolean lba48) {
+        if (lba48) {
+            int count = hobNsector << 8 | nsector;
+            return count == 0 ? Ata.ATA_MAX_SECTORS_LBA48_COMMAND : count;
+        }
         return nsector == 0 ? Ata.ATA_MAX_SECTORS : nsector;
+    }
+
+    /** The start sector of an LBA48 command (QEMU's {@code ide_get_sector} with {@code lba48}). */
+    long startSector48() {
+        return (long) hobHcyl << 40 | (long) hobLcyl << 32 | (long) hobSector << 24 | (long) hcyl << 16
+                | (long) lcyl << 8 | sector;
+    }
+
+    /** Leaves {@code lba} in the LBA48 address registers, current and HOB. */
+    void setSector48(long lba) {
+        sector = (int) lba & 0xff;
+        lcyl = (int) (lba >>> 8) & 0xff;
+        hcyl = (int) (lba >>> 16) & 0xff;
+        hobSector = (int) (lba >>> 24) & 0xff;
+        hobLcyl = (int) (lba >>> 32) & 0xff;
+        hobHcyl = (int) (lba >>> 40) & 0xff;
     }
 
     /** The start sector the registers address (LBA28 or CHS), or -1 if CHS sector 0. */

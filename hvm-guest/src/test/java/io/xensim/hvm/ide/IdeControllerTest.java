@@ -42,9 +42,10 @@ class IdeControllerTest {
             assertThat(w[49] & (1 << 8)).as("no DMA").isZero();
             assertThat(w[59]).isEqualTo(0x100 | MAX_MULT_SECTORS);
             assertThat(w[60] | w[61] << 16).isEqualTo(20480);
-            assertThat(w[83] & (1 << 10)).as("no LBA48").isZero();
+            assertThat(w[83] & (1 << 10)).as("LBA48").isNotZero();
             assertThat(w[83] & (1 << 12)).as("FLUSH CACHE").isNotZero();
-            assertThat(w[100]).isZero();
+            assertThat(w[100] | w[101] << 16).isEqualTo(20480);
+            assertThat(w[102] | w[103]).isZero();
             // model "QEMU HARDDISK": the first character in the high byte of word 27
             assertThat(w[27]).isEqualTo('Q' << 8 | 'E');
             AtaIdentify id = AtaIdentify.decode(data);
@@ -59,13 +60,49 @@ class IdeControllerTest {
     }
 
     @Test
-    void lba28CapacitySaturatesForAHugeImage() {
+    void lba28CapacitySaturatesForAHugeImageAndLba48GivesAllOfIt() {
         BlockImage huge = new HugeImage(1L << 30);
         var rig = new IdeRig(Map.of(0, IdeDrive.disk(huge, 0)));
         rig.command(0, 0, 0, ATA_CMD_ID_ATA);
         AtaIdentify id = AtaIdentify.decode(rig.readBlock(512));
         assertThat(id.lba28Sectors()).isEqualTo(ATA_MAX_SECTORS_LBA28);
+        assertThat(id.lba48()).isTrue();
+        assertThat(id.lba48Sectors()).isEqualTo(1L << 30);
+        assertThat(id.capacity()).isEqualTo(1L << 30);
         assertThat(id.cylinders()).isEqualTo(16383);
+    }
+
+    @Test
+    void lba48CommandsTakeTheHighBytesFromTheHobRegisters() {
+        try (var rig = IdeRig.disk(1024)) {
+            byte[] data = pattern(2 * 512, 5);
+            rig.image(0).write(700L * 512, MemorySegment.ofArray(data));
+            // 700 = 0x2bc: high bytes (HOB) first, then the low bytes, LBA48 with a 16-bit count of 2
+            rig.out(ATA_REG_DEVICE, ATA_LBA);
+            rig.out(ATA_REG_NSECT, 0);
+            rig.out(ATA_REG_LBAL, 0);
+            rig.out(ATA_REG_LBAM, 0);
+            rig.out(ATA_REG_LBAH, 0);
+            rig.out(ATA_REG_NSECT, 2);
+            rig.out(ATA_REG_LBAL, 0xbc);
+            rig.out(ATA_REG_LBAM, 0x02);
+            rig.out(ATA_REG_LBAH, 0);
+            rig.out(ATA_REG_CMD, ATA_CMD_PIO_READ_EXT);
+            assertThat(rig.status()).isEqualTo(READY | ATA_DRQ);
+            assertThat(concat(rig.readBlock(512), rig.readBlock(512))).isEqualTo(data);
+            assertThat(rig.status()).isEqualTo(READY);
+            assertThat(rig.in(ATA_REG_LBAL)).isEqualTo(0xbe);   // past the last sector
+            rig.control(ATA_HOB);
+            assertThat(rig.in(ATA_REG_LBAL)).as("LBA 31:24").isZero();
+            assertThat(rig.in(ATA_REG_NSECT)).isZero();
+            rig.control(0);
+            // a 48-bit address past the end is IDNF like a 28-bit one
+            rig.out(ATA_REG_LBAL, 1);    // HOB LBA 31:24 = 1 -> sector 2^24 + ...
+            rig.out(ATA_REG_LBAL, 0);
+            rig.out(ATA_REG_NSECT, 1);
+            rig.out(ATA_REG_CMD, ATA_CMD_PIO_READ_EXT);
+            assertThat(rig.in(ATA_REG_ERR)).isEqualTo(ATA_IDNF);
+        }
     }
 
     @Test
@@ -184,7 +221,7 @@ class IdeControllerTest {
     @Test
     void unknownCommandsAreAborted() {
         try (var rig = IdeRig.disk(64)) {
-            for (int cmd : new int[] {ATA_CMD_NOP, 0x24 /* READ SECTORS EXT */, 0xc8 /* READ DMA */, 0x5a,
+            for (int cmd : new int[] {ATA_CMD_NOP, 0x40 /* READ VERIFY */, 0xc8 /* READ DMA */, 0x5a,
                 ATA_CMD_PACKET, ATA_CMD_ID_ATAPI, ATA_CMD_DEV_RESET}) {
                 rig.out(ATA_REG_CMD, cmd);
                 assertThat(rig.status()).as("command 0x%02x", cmd).isEqualTo(ATA_DRDY | ATA_ERR);

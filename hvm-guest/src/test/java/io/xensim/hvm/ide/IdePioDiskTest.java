@@ -108,6 +108,26 @@ class IdePioDiskTest {
         }
     }
 
+    @Test
+    void pastLba28TheDriverUsesLba48() {
+        var image = new SparseImage((1L << 28) + 4096);
+        var rig = new IdeRig(Map.of(0, IdeDrive.disk(image, 0)));
+        IdePioDisk disk = IdePioDisk.open(rig.bus, 0, IdePioConfig.defaults()).orElseThrow();
+        assertThat(disk.sectors()).isEqualTo((1L << 28) + 4096);
+        assertThat(disk.identify().lba48()).isTrue();
+        long at = (1L << 28) - 2;   // four sectors across the LBA28 limit
+        MemorySegment data = buffer(4 * 512, 11);
+        rig.bus.resetExits();
+        assertThat(disk.write(at, data)).isCompletedWithValue(BlkStatus.OK);
+        assertThat(rig.bus.exits()).as("five HOB writes more than an LBA28 command").isEqualTo(15 + 4 * 257 + 1);
+        assertThat(image.written).containsOnlyKeys(at, at + 1, at + 2, at + 3);
+        MemorySegment back = MemorySegment.ofArray(new byte[4 * 512]);
+        assertThat(disk.read(at, back)).isCompletedWithValue(BlkStatus.OK);
+        assertThat(back.mismatch(data)).isEqualTo(-1);
+        assertThat(disk.read(disk.sectors() - 1, MemorySegment.ofArray(new byte[1024])))
+                .isCompletedWithValue(BlkStatus.IO_ERROR);
+    }
+
     /**
      * The cost of 4 KiB through emulated IDE, exit by exit: select (2), task file (6), command and pause (2),
      * per sector one status read and 256 16-bit data accesses, and the final status read.
