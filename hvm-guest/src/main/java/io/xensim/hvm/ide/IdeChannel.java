@@ -519,23 +519,27 @@ public final class IdeChannel {
         moveTo(u, Phase.IDLE, ATA_DRDY | ATA_ERR, true);
     }
 
+    // A reset's end of any transfer: nothing left to move, the drives' status set by the caller.
     private void endTransfer(Phase next) {
-        phase = next;
-        dataPtr = 0;
-        dataEnd = 0;
         remaining = 0;
+        enter(next);
     }
 
-    /** The channel's one transition: the phase, the selected drive's status, and the interrupt unless nIEN. */
+    /** A command's transition: the phase, the selected drive's status, and the interrupt unless nIEN. */
     private void moveTo(IdeUnit u, Phase next, int status, boolean interrupt) {
-        phase = next;
         u.status = status;
-        if (next == Phase.IDLE) {
-            dataPtr = 0;
-            dataEnd = 0;
-        }
+        enter(next);
         if (interrupt && (control & ATA_NIEN) == 0) {
             irq.raise();
+        }
+    }
+
+    /** The only writer of {@link #phase}: leaving a data phase empties the buffer window. */
+    private void enter(Phase next) {
+        phase = next;
+        if (next == Phase.IDLE || next == Phase.RESET) {
+            dataPtr = 0;
+            dataEnd = 0;
         }
     }
 }
