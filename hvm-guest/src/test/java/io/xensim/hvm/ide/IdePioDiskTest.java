@@ -109,6 +109,27 @@ class IdePioDiskTest {
     }
 
     @Test
+    void aDriveStuckBusyCostsAtMostThePollBound() {
+        var bus = new io.xensim.hvm.platform.IoPortBus();
+        io.xensim.hvm.platform.IoPortDevice busy = new io.xensim.hvm.platform.IoPortDevice() {
+            @Override
+            public int in(int offset, int size) {
+                return offset == Ata.ATA_REG_STATUS ? Ata.ATA_BUSY : 0x55;
+            }
+
+            @Override
+            public void out(int offset, int size, int value) {
+            }
+        };
+        bus.register("stuck", IdeController.PRIMARY_COMMAND_PORT, 8, busy);
+        bus.register("stuck-ctl", IdeController.PRIMARY_CONTROL_PORT, 1, (io.xensim.hvm.platform.IoPortDevice) busy);
+        var pio = AtaPio.channel(bus, 0, IdePioConfig.defaults().withPollLimit(50));
+        assertThat(pio.softReset().outcome()).isEqualTo(AtaPio.Outcome.TIMEOUT);
+        assertThat(bus.exits()).isEqualTo(2 + 50);
+        assertThat(IdePioDisk.open(bus, 0, IdePioConfig.defaults().withPollLimit(50))).isEmpty();
+    }
+
+    @Test
     void pastLba28TheDriverUsesLba48() {
         var image = new SparseImage((1L << 28) + 4096);
         var rig = new IdeRig(Map.of(0, IdeDrive.disk(image, 0)));

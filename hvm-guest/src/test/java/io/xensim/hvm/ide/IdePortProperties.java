@@ -48,7 +48,9 @@ class IdePortProperties {
                 Tuple.of(3, Arbitraries.of(Ata.ATA_CMD_PIO_READ, Ata.ATA_CMD_PIO_WRITE, Ata.ATA_CMD_READ_MULTI,
                         Ata.ATA_CMD_WRITE_MULTI, Ata.ATA_CMD_ID_ATA, Ata.ATA_CMD_ID_ATAPI, Ata.ATA_CMD_SET_MULTI,
                         Ata.ATA_CMD_SET_FEATURES, Ata.ATA_CMD_FLUSH, Ata.ATA_CMD_DEV_RESET, Ata.ATA_CMD_PACKET,
-                        Ata.ATA_SRST, Ata.ATA_NIEN, 0xe0, 0xf0, 0x40, 0x50, 0)),
+                        Ata.ATA_CMD_PIO_READ_EXT, Ata.ATA_CMD_PIO_WRITE_EXT, Ata.ATA_CMD_READ_MULTI_EXT,
+                        Ata.ATA_CMD_WRITE_MULTI_EXT, Ata.ATA_CMD_FLUSH_EXT, Ata.ATA_CMD_EDD, Ata.ATA_CMD_CHK_POWER,
+                        Ata.ATA_SRST, Ata.ATA_NIEN, Ata.ATA_HOB, 0xe0, 0xf0, 0x40, 0x50, 0)),
                 Tuple.of(2, Arbitraries.integers().between(0, 0xff)),
                 Tuple.of(1, Arbitraries.integers()));
         return Combinators.combine(Arbitraries.of(true, false), port, Arbitraries.of(1, 2, 2, 4), value)
