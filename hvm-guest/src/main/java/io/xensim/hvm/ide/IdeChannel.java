@@ -161,7 +161,7 @@ public final class IdeChannel {
         return units[0].drive == null && units[1].drive == null;
     }
 
-    /** QEMU answers 0 for registers of an empty channel or of an absent slave. */
+    /** QEMU answers 0 for the error and status registers of an empty channel or of an absent slave. */
     private boolean floating() {
         return noDrives() || (unit == 1 && units[1].drive == null);
     }
@@ -176,10 +176,11 @@ public final class IdeChannel {
         return switch (reg) {
             case ATA_REG_DATA -> 0xff;
             case ATA_REG_ERR -> floating() ? 0 : hob ? u.hobFeature : u.error;
-            case ATA_REG_NSECT -> floating() ? 0 : hob ? u.hobNsector : u.nsector;
-            case ATA_REG_LBAL -> floating() ? 0 : hob ? u.hobSector : u.sector;
-            case ATA_REG_LBAM -> floating() ? 0 : hob ? u.hobLcyl : u.lcyl;
-            case ATA_REG_LBAH -> floating() ? 0 : hob ? u.hobHcyl : u.hcyl;
+            // an absent slave still holds the task file the guest wrote (only an empty channel reads 0)
+            case ATA_REG_NSECT -> noDrives() ? 0 : hob ? u.hobNsector : u.nsector;
+            case ATA_REG_LBAL -> noDrives() ? 0 : hob ? u.hobSector : u.sector;
+            case ATA_REG_LBAM -> noDrives() ? 0 : hob ? u.hobLcyl : u.lcyl;
+            case ATA_REG_LBAH -> noDrives() ? 0 : hob ? u.hobHcyl : u.hcyl;
             case ATA_REG_DEVICE -> noDrives() ? 0 : u.select;
             case ATA_REG_STATUS -> {
                 int status = visibleStatus();

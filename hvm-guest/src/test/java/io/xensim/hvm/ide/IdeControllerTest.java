@@ -325,6 +325,9 @@ class IdeControllerTest {
         try (var rig = IdeRig.disk(64)) {
             rig.out(ATA_REG_DEVICE, ATA_DEVICE_OBS | ATA_DEV1);   // the missing slave
             assertThat(rig.status()).isZero();
+            rig.out(ATA_REG_NSECT, 0x55);
+            assertThat(rig.in(ATA_REG_NSECT)).as("its task file still holds what was written").isEqualTo(0x55);
+            assertThat(rig.in(ATA_REG_LBAH)).as("no-drive signature").isEqualTo(0xff);
             rig.out(ATA_REG_CMD, ATA_CMD_ID_ATA);
             assertThat(rig.status()).isZero();
             assertThat(rig.injections()).isZero();
