@@ -32,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,12 +57,12 @@ class BlkPairThreadedTest {
     }
 
     /**
-     * The same with the backend brought back at once, racing the frontend's reaction to its going. Fails today:
-     * the new blkback can read the frontend's stale Connected state and ring refs of the old connection (map fails,
-     * {@code xenbus_dev_fatal}, both ends end Closed), or the frontend's xenbus state machine sees an illegal
-     * Connected -> Initialised. Both are races of the device model's restart path, reported, not fixed here.
+     * The same with the backend brought back at once, racing the frontend's reaction to its going. This once failed
+     * two ways: the new blkback read the frontend's stale Connected state and the old connection's ring refs (map
+     * failed, {@code xenbus_dev_fatal}), and two of the frontend's state writes overlapped so that the second judged
+     * its transition from a stale value. The toolstack's restore now waits for the frontend to let go of the old
+     * connection, and a device's state writes run one at a time.
      */
-    @Disabled("known race: backend restored before the frontend saw it go (see the report)")
     @RepeatedTest(3)
     void restartRacingTheFrontendsReaction() throws Exception {
         run(false);

@@ -198,6 +198,8 @@ class BlkbackHandshakeTest {
             var first = f.device(1);
             f.fx.toolstack.await(f.fx.toolstack.removeBackend("vbd", 1, BlkbackFixture.XVDA));
             f.fx.hv.runUntilIdle();
+            // The frontend lets go of the old connection (blkback_changed: Closed), which the restore waits for.
+            front.setState(6);
             assertThat(Blkback.device(f.fx.toolstack, 1, BlkbackFixture.XVDA)).isEmpty();
             f.fx.toolstack.await(f.fx.toolstack.restoreBackend("vbd", 1, BlkbackFixture.XVDA));
             f.fx.hv.runUntilIdle();
@@ -207,8 +209,7 @@ class BlkbackHandshakeTest {
             assertThat(f.blkback.loops().attached()).isEqualTo(1);
             assertThat(f.fx.trace.events(e -> e.detail().startsWith("released the loop device of an earlier backend")))
                     .hasSize(1);
-            // The frontend reconnects from Initialising (its Closed is an earlier connection's).
-            front.setState(6);
+            // The frontend reconnects from Initialising.
             front.setState(1);
             var again = new ScriptedBlkfront(f.fx, front.guest, front.devid);
             again.connect(1, 0, true);
@@ -255,6 +256,8 @@ class BlkbackHandshakeTest {
                     .withMaxIndirectSegments(32));
             f.fx.toolstack.await(f.fx.toolstack.removeBackend("vbd", 1, BlkbackFixture.XVDA));
             f.fx.hv.runUntilIdle();
+            // The frontend lets go of the old connection (blkback_changed: Closed), which the restore waits for.
+            front.setState(6);
             f.fx.toolstack.await(f.fx.toolstack.restoreBackend("vbd", 1, BlkbackFixture.XVDA));
             f.fx.hv.runUntilIdle();
             assertThat(f.read(f.backend(1) + "/multi-queue-max-queues")).isEqualTo("2");

@@ -232,6 +232,9 @@ public final class XenbusDevice {
 
     // ------------------------------------------------------------------------------------------ state
 
+    /** The last {@link #switchState} write; the next one starts after it (executor-confined). */
+    private CompletableFuture<Void> lastStateWrite = CompletableFuture.completedFuture(null);
+
     /**
      * Switches this end to {@code next} ({@code xenbus_switch_state()}): in one transaction, reads the
      * {@code state} key, checks the transition from its value, and writes the new value unless it is already there
@@ -255,6 +258,16 @@ public final class XenbusDevice {
         trace(TraceEvent.Kind.STATE, end + " " + from.shortName() + " -> " + next.shortName() + " ("
                 + next.code() + "): " + reason);
         String key = nodename + "/state";
+        // One state write at a time per device: a second switch whose transaction read the key before the first
+        // committed would judge its transition from a stale value (and adopt it). xenbus_switch_state() runs
+        // synchronously in Linux, so its writes are ordered by construction.
+        CompletableFuture<Void> write = lastStateWrite.handle((v, err) -> null)
+                .thenCompose(v -> writeState(key, next));
+        lastStateWrite = write;
+        return write;
+    }
+
+    private CompletableFuture<Void> writeState(String key, XenbusState next) {
         return xs().transaction(key, tx -> xs().readOptional(tx, key).thenCompose(current -> {
             if (current.isEmpty()) {
                 return CompletableFuture.completedFuture(null); // the device is going: do not resurrect it

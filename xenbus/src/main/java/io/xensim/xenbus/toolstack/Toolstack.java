@@ -70,6 +70,11 @@ public final class Toolstack implements AutoCloseable {
 
     private record PendingRemoval(DeviceConfig device, long deadlineNs, CompletableFuture<Boolean> done) {
     }
+    /** Backend restores waiting for the frontend to let go of the old connection; confined to dom0's executor. */
+    private final List<PendingRestore> restores = new ArrayList<>();
+
+    private record PendingRestore(DeviceConfig device, long deadlineNs, CompletableFuture<Void> settled) {
+    }
 
     /**
      * With real threads nobody steps the domains, so a watchdog thread checks every wait four times per step
@@ -424,15 +429,50 @@ public final class Toolstack implements AutoCloseable {
 
     /**
      * Writes the backend directory of an existing device afresh, in Initialising, as the toolstack does when a
-     * backend comes back ({@code xl block-attach}/{@code network-attach} after a driver domain restart). A frontend
-     * that closed when the backend went away reconnects.
+     * backend comes back ({@code xl block-attach}/{@code network-attach} after a driver domain restart), once the
+     * frontend has let go of the old connection. A frontend that closed when the backend went away reconnects.
      */
     public CompletableFuture<Void> restoreBackend(String type, int frontendDomid, int devid) {
         DeviceConfig device = requireDevice(type, frontendDomid, devid);
-        disarmHotplug(device);
-        return libxl.transaction(device.backendPath(), tx -> libxl.rm(tx, device.backendPath())
-                .thenCompose(v -> writeBackend(tx, device)))
-                .thenCompose(v -> armHotplug(device));
+        return frontendSettled(device).thenCompose(v -> {
+            disarmHotplug(device);
+            return libxl.transaction(device.backendPath(), tx -> libxl.rm(tx, device.backendPath())
+                    .thenCompose(w -> writeBackend(tx, device)));
+        }).thenCompose(v -> armHotplug(device));
+    }
+
+    /**
+     * Completes once the frontend no longer holds the connection of the backend that went: its {@code state} is
+     * Initialising, Closed or gone. A real driver domain takes seconds to restart, far longer than a frontend needs
+     * to notice its backend is gone; a backend written back before that would probe a frontend still showing
+     * Connected with the ring refs of the old connection, and try to map them. A frontend that does not react
+     * within {@link io.xensim.xenbus.bus.XenbusConfig#stepTimeout()} (checked by {@link #checkTimeouts()}) is not
+     * waited for any longer.
+     */
+    private CompletableFuture<Void> frontendSettled(DeviceConfig device) {
+        String fe = device.frontendPath() + "/state";
+        String token = "restore:" + device.key();
+        var settled = new CompletableFuture<Void>();
+        dom0.domain().executor().execute(() -> {
+            long deadline = hypervisor.clock().nanoTime() + config.xenbus().stepTimeout().toNanos();
+            var pending = new PendingRestore(device, deadline, settled);
+            restores.add(pending);
+            settled.whenComplete((v, err) -> {
+                restores.remove(pending);
+                libxl.unwatch(fe, token);
+            });
+            libxl.watch(fe, token, (p, t) -> libxl.readOptional(fe).thenAccept(s -> {
+                XenbusState state = s.map(XenbusState::parseOrUnknown).orElse(XenbusState.UNKNOWN);
+                if (state == XenbusState.INITIALISING || state == XenbusState.CLOSED
+                        || state == XenbusState.UNKNOWN) {
+                    settled.complete(null);
+                }
+            })).exceptionally(err -> {
+                settled.completeExceptionally(err);
+                return null;
+            });
+        });
+        return settled;
     }
 
     private DeviceConfig requireDevice(String type, int frontendDomid, int devid) {
@@ -528,6 +568,14 @@ public final class Toolstack implements AutoCloseable {
             for (PendingRemoval p : List.copyOf(removals)) {
                 if (now - p.deadlineNs() >= 0) {
                     finishRemoval(p, false);
+                }
+            }
+            for (PendingRestore p : List.copyOf(restores)) {
+                if (now - p.deadlineNs() >= 0) {
+                    hypervisor.trace(DOM0, p.device().key(), TraceEvent.Kind.INFO, "restore: frontend "
+                            + p.device().frontendPath() + " did not let go of the old backend within "
+                            + config.xenbus().stepTimeout().toMillis() + " ms; writing the backend anyway");
+                    p.settled().complete(null);
                 }
             }
         });
