@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.blk.guest.BlkStatus;
 import io.xensim.hvm.cmdline.GuestProfile;
+import io.xensim.hvm.config.ToolstackDialect;
 import io.xensim.net.frame.Frame;
 import io.xensim.net.frame.FrameBuilder;
 import io.xensim.net.frame.Ipv4Address;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Guests booted with the real device model ({@link QemuDeviceModel}: the RTL8139 and IDE models with their guest
@@ -143,6 +146,30 @@ class QemuBootTest {
             }
             guest.shutdown();
         }
+    }
+
+    /** Rows of {@link HvmBootTest}'s table again, with the real card and controller answering the unplug. */
+    @ParameterizedTest(name = "{2}/{3}: {0} | {1}")
+    @CsvSource(delimiter = '|', value = {
+            "ro root=/dev/hda1                   | type=netfront | rhel6.0 | XM | -                              | sda=ata_piix",
+            "ro root=/dev/hda1 xen_pv_hvm=enable | type=netfront | rhel6.0 | XM | eth0=xen-netfront              | xvda=xen-blkfront",
+            "ro xen_emul_unplug=never            | type=ioemu    | linux   | XL | eth0=8139too                   | sda=ata_piix",
+            "ro xen_emul_unplug=unnecessary      | type=ioemu    | linux   | XL | eth0=8139too,eth1=xen-netfront | sda=ata_piix,xvda=xen-blkfront",
+            "ro nopv                             | type=ioemu    | linux   | XL | eth0=8139too                   | sda=ata_piix",
+            "ro                                  | type=ioemu    | linux   | XL | eth0=xen-netfront              | xvda=xen-blkfront",
+    })
+    void theRealDeviceModelGivesTheSameDevices(String cmdline, String type, String profile, ToolstackDialect dialect,
+            String nics, String disks) {
+        String cfg = HvmBootTest.config(1, type + ",mac=00:16:3e:00:00:01", "hda");
+        var guest = HvmGuest.boot(host, BootRequest.of("seed.cfg", cfg, QemuDeviceModel.FACTORY)
+                .withProfile(GuestProfile.fromId(profile).orElseThrow()).withDialect(dialect).withCmdline(cmdline))
+                .orElseThrow();
+        String haveNics = String.join(",", guest.nics().stream().map(n -> n.name() + "=" + n.driver()).toList());
+        String haveDisks = String.join(",", guest.disks().stream().map(d -> d.name() + "=" + d.driver()).sorted()
+                .toList());
+        assertThat(haveNics.isEmpty() ? "-" : haveNics).as("%s", String.join("\n", guest.log())).isEqualTo(nics);
+        assertThat(haveDisks).isEqualTo(disks);
+        guest.shutdown();
     }
 
     private static Frame udp(GuestNic from, GuestNic to, String text) {
