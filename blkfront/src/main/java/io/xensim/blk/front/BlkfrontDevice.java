@@ -99,21 +99,41 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
         this.name = diskName(device.devid());
     }
 
-    /** {@code xlvbd_alloc_gendisk}'s name for a vdev ({@code xvda} for 51712): xvd disks, plain or extended. */
+    /**
+     * {@code xlvbd_alloc_gendisk}'s name for a vdev ({@code xvda} for 51712). Extended numbers name disks by
+     * {@code minor / 256}; others go through {@code xen_translate_vdev}: IDE (majors 3, 22) and SCSI (8, 65-71,
+     * 128-135) numbers become xvd names after the emulated disks they shadow (hda..hdd are xvda..xvdd, sda starts
+     * at xvde), their partition dropped; xvd (202) is {@code minor / 16} with the partition kept. Linux refuses a
+     * major it does not know; here it is read as xvd.
+     */
     static String diskName(int vdevice) {
         int minor;
-        int partsShift;
+        int offset;
+        int parts;
         if ((vdevice & (1 << 28)) != 0) {
             minor = vdevice & ~(1 << 28);
-            partsShift = 8;
+            parts = 256;
+            offset = minor / parts;
         } else {
+            int major = (vdevice >> 8) & 0xff;
             minor = vdevice & 0xff;
-            partsShift = 4;
+            parts = 16;
+            if (major == 3 || major == 22) { // XEN_IDE0_MAJOR, XEN_IDE1_MAJOR: 64 minors a disk
+                offset = minor / 64 + (major == 22 ? 2 : 0);
+                minor = offset * parts;
+            } else if (major == 8 || (major >= 65 && major <= 71) || (major >= 128 && major <= 135)) {
+                int group = major == 8 ? 0 : major <= 71 ? major - 65 + 1 : major - 128 + 8;
+                offset = 4 + group * 16 + minor / parts; // EMULATED_SD_DISK_NAME_OFFSET = 4
+                minor = offset * parts;
+            } else {
+                offset = minor / parts;
+            }
         }
-        int offset = minor >> partsShift;
-        String disk = offset < 26 ? String.valueOf((char) ('a' + offset))
-                : "" + (char) ('a' + offset / 26 - 1) + (char) ('a' + offset % 26);
-        int part = minor & ((1 << partsShift) - 1);
+        StringBuilder disk = new StringBuilder();
+        for (int n = offset + 1; n > 0; n = (n - 1) / 26) { // encode_disk_name: a..z, aa..zz, aaa..
+            disk.insert(0, (char) ('a' + (n - 1) % 26));
+        }
+        int part = minor % parts;
         return "xvd" + disk + (part == 0 ? "" : Integer.toString(part));
     }
 
