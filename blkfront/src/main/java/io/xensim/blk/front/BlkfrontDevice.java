@@ -102,11 +102,12 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
     /**
      * {@code xlvbd_alloc_gendisk}'s name for a vdev ({@code xvda} for 51712). Extended numbers name disks by
      * {@code minor / 256}; others go through {@code xen_translate_vdev}: IDE (majors 3, 22) and SCSI (8, 65-71,
-     * 128-135) numbers become xvd names after the emulated disks they shadow (hda..hdd are xvda..xvdd, sda starts
-     * at xvde), their partition dropped; xvd (202) is {@code minor / 16} with the partition kept. Linux refuses a
-     * major it does not know; here it is read as xvd.
+     * 128-135) numbers become the xvd names of the emulated disks they shadow: hda..hdd are xvda..xvdd with the
+     * partition dropped (64 minors a disk become 16), sda.. are xvda.. with the partition kept (the emulated-SD name
+     * offset is 0 since Linux 3.x); xvd (202) is {@code minor / 16}. Linux refuses a major it does not know; here
+     * it is read as xvd.
      */
-    static String diskName(int vdevice) {
+    public static String diskName(int vdevice) {
         int minor;
         int offset;
         int parts;
@@ -123,8 +124,8 @@ public final class BlkfrontDevice extends FrontendDevice implements GuestBlockDe
                 minor = offset * parts;
             } else if (major == 8 || (major >= 65 && major <= 71) || (major >= 128 && major <= 135)) {
                 int group = major == 8 ? 0 : major <= 71 ? major - 65 + 1 : major - 128 + 8;
-                offset = 4 + group * 16 + minor / parts; // EMULATED_SD_DISK_NAME_OFFSET = 4
-                minor = offset * parts;
+                offset = group * 16 + minor / parts; // EMULATED_SD_DISK_NAME_OFFSET is 0: sda is xvda
+                minor += group * 16 * parts;
             } else {
                 offset = minor / parts;
             }

@@ -12,8 +12,8 @@ class BlkfrontDiskNameTest {
             "51712, xvda", "51713, xvda1", "51728, xvdb", "51952, xvdp",
             // hd: 64 minors a disk on majors 3 and 22; the partition is dropped
             "768, xvda", "832, xvdb", "833, xvdb", "5632, xvdc", "5696, xvdd",
-            // sd: after the four emulated IDE disks
-            "2048, xvde", "2064, xvdf", "16640, xvdu",
+            // sd: the same names, the partition kept (EMULATED_SD_DISK_NAME_OFFSET 0)
+            "2048, xvda", "2049, xvda1", "2064, xvdb", "16640, xvdq",
             // extended: 256 minors a disk
             "268442112, xvdaa", "268442371, xvdab3", "268435456, xvda"})
     void followsLinuxNaming(int vdev, String name) {

@@ -161,7 +161,7 @@ public final class BootedGuest {
         Optional<BlkfrontDevice> front = BlkfrontDrivers.device(guest, vbd.get().devid())
                 .filter(f -> frontendConnected(guest, BlkfrontDrivers.TYPE, vbd.get().devid()));
         return front.map(f -> {
-            // blkfront's own name() knows only xvd majors; Linux maps hd/sd vdevs onto xvd names (see blkfrontName).
+            // Linux names hd/sd vdevs with xvd names (xen_translate_vdev).
             String name = DeviceSelection.blkfrontName(vbd.get().devid());
             String features = host.onDomain(guest, () -> f.features().map(BootedGuest::describe).orElse(""));
             log.add("blkfront: " + name + ": " + features);

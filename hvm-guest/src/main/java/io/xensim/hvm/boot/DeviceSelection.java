@@ -1,5 +1,7 @@
 package io.xensim.hvm.boot;
 
+import io.xensim.blk.front.BlkfrontDevice;
+
 import io.xensim.hvm.config.DiskSpec;
 import io.xensim.hvm.config.VifSpec;
 import java.util.ArrayList;
@@ -19,39 +21,9 @@ final class DeviceSelection {
     private DeviceSelection() {
     }
 
-    /**
-     * The name blkfront gives the vbd {@code vdevice} ({@code xlvbd_alloc_gendisk} after {@code xen_translate_vdev}):
-     * xvd disks by their own number; an emulated-style vdev is mapped onto the xvd names, hd[a-b] (major 3, 64 minors
-     * a disk) to xvd[a-b], hd[c-d] (major 22) to xvd[c-d], sd (major 8, 16 minors a disk) to xvd from a; the
-     * extended form by its disk number. Partitions add their number.
-     */
+    /** The name blkfront gives the vbd {@code vdevice} ({@link BlkfrontDevice#diskName}). */
     static String blkfrontName(int vdevice) {
-        int offset;
-        int partition;
-        if ((vdevice & (1 << 28)) != 0) {
-            offset = (vdevice & ~(1 << 28)) >> 8;
-            partition = vdevice & 0xff;
-        } else {
-            int major = vdevice >> 8;
-            int minor = vdevice & 0xff;
-            switch (major) {
-                case 3 -> {
-                    offset = minor / 64;
-                    partition = minor % 64;
-                }
-                case 22 -> {
-                    offset = minor / 64 + 2;
-                    partition = minor % 64;
-                }
-                default -> {
-                    offset = minor / 16;
-                    partition = minor % 16;
-                }
-            }
-        }
-        String disk = offset < 26 ? String.valueOf((char) ('a' + offset))
-                : "" + (char) ('a' + offset / 26 - 1) + (char) ('a' + offset % 26);
-        return "xvd" + disk + (partition == 0 ? "" : Integer.toString(partition));
+        return BlkfrontDevice.diskName(vdevice);
     }
 
     /** The notes for every vif and disk of the guest, given the interfaces and block devices it has. */

@@ -51,7 +51,7 @@ class DeviceSelectionTest {
 
     @ParameterizedTest
     @CsvSource({"51712, xvda", "51713, xvda1", "51728, xvdb", "768, xvda", "832, xvdb", "5632, xvdc", "5696, xvdd",
-            "769, xvda1", "2048, xvda", "2064, xvdb", "268439552, xvdq"})
+            "769, xvda", "2049, xvda1", "2048, xvda", "2064, xvdb", "268439552, xvdq"})
     void blkfrontNamesEveryVdevAsXvd(int vdevice, String name) {
         assertThat(DeviceSelection.blkfrontName(vdevice)).isEqualTo(name);
     }
