@@ -202,11 +202,12 @@ final class Libc {
     /**
      * {@code preadv(fd, iov, iovcnt, offset)} (or {@code pwritev} when {@code write}) over the {@code iovcnt}
      * iovecs in {@code iov}: the bytes moved (fewer than asked is a short transfer, 0 on a read is end of file),
-     * or {@code -errno}.
+     * or {@code -errno}. {@code state} is a {@link #callState} buffer the caller allocated with {@code iov}, so that
+     * a request costs one arena, not two.
      */
-    static long positionalVectored(boolean write, int fd, MemorySegment iov, int iovcnt, long offset) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+    static long positionalVectored(boolean write, int fd, MemorySegment iov, int iovcnt, long offset,
+            MemorySegment state) {
+        try {
             while (true) {
                 long n = write ? (long) PWRITEV.invokeExact(state, fd, iov, iovcnt, offset)
                         : (long) PREADV.invokeExact(state, fd, iov, iovcnt, offset);
@@ -218,6 +219,11 @@ final class Libc {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /** A buffer for the {@code errno} a downcall captures. */
+    static MemorySegment callState(Arena arena) {
+        return arena.allocate(CALL_STATE);
     }
 
     private static MemorySegment flock(Arena arena, short type, long start, long len) {

@@ -317,6 +317,7 @@ public final class RawImage implements BlockImage {
         try (Arena arena = Arena.ofConfined()) {
             int capacity = Math.min(Math.max(parts.length, 1), Libc.IOV_MAX);
             MemorySegment iov = arena.allocate(Libc.IOVEC, capacity);
+            MemorySegment state = Libc.callState(arena);
             long entry = Libc.IOVEC.byteSize();
             int first = 0;   // the first part not yet fully moved
             long skip = 0;   // bytes of parts[first] already moved
@@ -327,7 +328,7 @@ public final class RawImage implements BlockImage {
                     iov.set(ValueLayout.ADDRESS, n * entry, part);
                     iov.set(ValueLayout.JAVA_LONG, n * entry + ValueLayout.ADDRESS.byteSize(), part.byteSize());
                 }
-                long moved = positionalVectored(write, iov, n, offset + done);
+                long moved = positionalVectored(write, iov, n, offset + done, state);
                 if (moved < 0) {
                     throw new IOException((write ? "pwritev" : "preadv") + " on " + path + ": "
                             + Libc.strerror((int) -moved));
@@ -353,14 +354,14 @@ public final class RawImage implements BlockImage {
     }
 
     /** The vectored call on {@link #fd}, which stays open while it runs (a closed number may be reused at once). */
-    private long positionalVectored(boolean write, MemorySegment iov, int iovcnt, long position)
-            throws ClosedChannelException {
+    private long positionalVectored(boolean write, MemorySegment iov, int iovcnt, long position,
+            MemorySegment state) throws ClosedChannelException {
         fdInUse.readLock().lock();
         try {
             if (closed) {
                 throw new ClosedChannelException();
             }
-            return Libc.positionalVectored(write, fd, iov, iovcnt, position);
+            return Libc.positionalVectored(write, fd, iov, iovcnt, position, state);
         } finally {
             fdInUse.readLock().unlock();
         }
