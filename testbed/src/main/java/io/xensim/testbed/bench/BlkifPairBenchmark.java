@@ -65,6 +65,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Design: the hypervisor runs in INVOKER mode, so every domain's work runs on JMH's thread inside
  * {@code runUntilIdle}: the score is the single-thread CPU cost of the simulated path, with no thread hand-offs.
  *
+ * <p><b>Threading:</b> JMH's one thread. The guest's side of a batch ({@code Batch}) is confined to the guest's
+ * executor and blkback to dom0's; in INVOKER mode both run on JMH's thread inside {@code runUntilIdle}.
+ *
  * <p>The baseline {@link #fileChannelBaseline} does the same operations at the same offsets (the same sequence) on
  * the same file with {@link FileChannel} positional I/O into (or from) a native buffer, one after the other (a
  * synchronous caller has no queue depth). {@link Counters} (JMH {@code @AuxCounters(OPERATIONS)}, so rates per
