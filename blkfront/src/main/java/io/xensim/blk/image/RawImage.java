@@ -265,12 +265,15 @@ public final class RawImage implements BlockImage {
         }
     }
 
-    /** One {@code preadv} per {@link Libc#IOV_MAX} parts when all of {@code dsts} are native, else part by part. */
+    /**
+     * One {@code preadv} per {@link Libc#IOV_MAX} parts when there are several and all are native, else part by part
+     * (a single part is the channel's {@code pread}).
+     */
     @Override
     public void readv(long offset, MemorySegment[] dsts) throws IOException {
         long total = totalLength(dsts);
         BlockImage.checkRange(this, offset, total);
-        if (!allNative(dsts)) {
+        if (dsts.length == 1 || !allNative(dsts)) {
             BlockImage.super.readv(offset, dsts);
             return;
         }
@@ -283,7 +286,7 @@ public final class RawImage implements BlockImage {
         requireWritable();
         long total = totalLength(srcs);
         BlockImage.checkRange(this, offset, total);
-        if (!allNative(srcs)) {
+        if (srcs.length == 1 || !allNative(srcs)) {
             BlockImage.super.writev(offset, srcs);
             return;
         }
