@@ -15,6 +15,7 @@ import io.xensim.blk.protocol.BlkifRequestIndirect;
 import io.xensim.blk.protocol.BlkifRequestSegment;
 import io.xensim.xenbus.Decoded;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -128,15 +129,16 @@ final class RequestDispatch {
         try {
             BlockImage image = vbd.image();
             long offset = sectorNumber << BlkifRequestSegment.SECTOR_SHIFT;
-            for (int i = 0; i < segments.size(); i++) {
+            // The segments are consecutive on the disk: one vectored call (a bio of many bvecs), not one per page.
+            MemorySegment[] data = new MemorySegment[segments.size()];
+            for (int i = 0; i < data.length; i++) {
                 BlkifRequestSegment s = segments.get(i);
-                var data = pages[i].bytes().asSlice(s.pageOffset(), s.byteLength());
-                if (write) {
-                    image.write(offset, data);
-                } else {
-                    image.read(offset, data);
-                }
-                offset += s.byteLength();
+                data[i] = pages[i].bytes().asSlice(s.pageOffset(), s.byteLength());
+            }
+            if (write) {
+                image.writev(offset, data);
+            } else {
+                image.readv(offset, data);
             }
             if (op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER) {
                 image.flush();

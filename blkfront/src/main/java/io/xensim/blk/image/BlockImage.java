@@ -49,6 +49,25 @@ public interface BlockImage extends Closeable {
     /** Writes all of {@code src} at {@code offset}. */
     void write(long offset, MemorySegment src) throws IOException;
 
+    /**
+     * Reads the bytes at {@code offset} into {@code dsts} in turn, as one {@code preadv}: {@code dsts[0]} gets the
+     * first {@code dsts[0].byteSize()} bytes, {@code dsts[1]} the next ones, and so on.
+     */
+    default void readv(long offset, MemorySegment[] dsts) throws IOException {
+        for (MemorySegment dst : dsts) {
+            read(offset, dst);
+            offset += dst.byteSize();
+        }
+    }
+
+    /** Writes {@code srcs} one after the other from {@code offset}, as one {@code pwritev}. */
+    default void writev(long offset, MemorySegment[] srcs) throws IOException {
+        for (MemorySegment src : srcs) {
+            write(offset, src);
+            offset += src.byteSize();
+        }
+    }
+
     /** Makes every completed write durable. */
     void flush() throws IOException;
 

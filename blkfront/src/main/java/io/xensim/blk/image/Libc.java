@@ -13,7 +13,8 @@ import java.lang.invoke.VarHandle;
 /**
  * The few Linux (x86_64/aarch64, glibc) system calls a raw image needs and {@link java.nio.channels.FileChannel}
  * does not offer: {@code open}/{@code close} of a descriptor the image owns, {@code ftruncate}, {@code fallocate}
- * (preallocation, hole punching) and {@code fcntl} with open-file-description locks. Each call returns its result,
+ * (preallocation, hole punching), {@code fcntl} with open-file-description locks, and the positional vectored
+ * {@code preadv}/{@code pwritev} (FileChannel scatters and gathers only at the file position). Each call returns its result,
  * or {@code -errno} on failure, so callers decide what a failure means; nothing here throws for a failed call.
  * {@code EINTR} is retried here, so callers never see it.
  *
@@ -28,6 +29,8 @@ final class Libc {
     static final short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
     static final short SEEK_SET = 0;
     static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02;
+    /** {@code IOV_MAX} of Linux ({@code UIO_MAXIOV}): the most iovecs one call takes. */
+    static final int IOV_MAX = 1024;
     static final int EINTR = 4, EAGAIN = 11, EACCES = 13, ENOSYS = 38, EOPNOTSUPP = 95;
 
     /**
@@ -65,6 +68,23 @@ final class Libc {
     private static final MethodHandle FCNTL_PTR = downcall("fcntl",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    /**
+     * {@code struct iovec} (readv(2)).
+     * <pre>
+     *  0                8                16
+     * +----------------+----------------+
+     * | iov_base (ptr) | iov_len (u64)  |
+     * +----------------+----------------+
+     * </pre>
+     */
+    static final StructLayout IOVEC = MemoryLayout.structLayout(ValueLayout.ADDRESS.withName("iov_base"),
+            ValueLayout.JAVA_LONG.withName("iov_len"));
+    private static final MethodHandle PREADV = downcall("preadv",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITEV = downcall("pwritev",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle STRERROR = downcall("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
@@ -177,6 +197,33 @@ final class Libc {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /**
+     * {@code preadv(fd, iov, iovcnt, offset)} (or {@code pwritev} when {@code write}) over the {@code iovcnt}
+     * iovecs in {@code iov}: the bytes moved (fewer than asked is a short transfer, 0 on a read is end of file),
+     * or {@code -errno}. {@code state} is a {@link #callState} buffer the caller allocated with {@code iov}, so that
+     * a request costs one arena, not two.
+     */
+    static long positionalVectored(boolean write, int fd, MemorySegment iov, int iovcnt, long offset,
+            MemorySegment state) {
+        try {
+            while (true) {
+                long n = write ? (long) PWRITEV.invokeExact(state, fd, iov, iovcnt, offset)
+                        : (long) PREADV.invokeExact(state, fd, iov, iovcnt, offset);
+                long result = n >= 0 ? n : -errno(state);
+                if (result != -EINTR) {
+                    return result;
+                }
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** A buffer for the {@code errno} a downcall captures. */
+    static MemorySegment callState(Arena arena) {
+        return arena.allocate(CALL_STATE);
     }
 
     private static MemorySegment flock(Arena arena, short type, long start, long len) {

@@ -1,7 +1,9 @@
 package io.xensim.blk.image;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
@@ -19,7 +21,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * disk of a file, and what blkback then reads and writes. Sector {@code n} of the disk is bytes {@code [512 n,
  * 512 n + 512)} of the file; {@link #sectors()} is the file's size at open divided by 512, a trailing partial
  * sector not exposed (as Linux's loop device sizes itself). I/O is {@link FileChannel} positional I/O through the
- * page cache; {@link #flush()} is {@code force(true)} (data and metadata, {@code fsync}) and returns only after it;
+ * page cache (a request of many segments is one {@code preadv}/{@code pwritev} on the image's descriptor, where
+ * the segments are native memory); {@link #flush()} is {@code force(true)} (data and metadata, {@code fsync}) and returns only after it;
  * {@link #discard} punches a hole ({@code fallocate(PUNCH_HOLE | KEEP_SIZE)}), or writes zeros where the file
  * system refuses ({@code EOPNOTSUPP}); a hole reads as zeros.
  *
@@ -259,6 +262,111 @@ public final class RawImage implements BlockImage {
                 long n = Math.min(MAX_IO, src.byteSize() - done);
                 writeFully(bufferOf(src.asSlice(done, n)), offset + done);
             }
+        }
+    }
+
+    /**
+     * One {@code preadv} per {@link Libc#IOV_MAX} parts when there are several and all are native, else part by part
+     * (a single part is the channel's {@code pread}).
+     */
+    @Override
+    public void readv(long offset, MemorySegment[] dsts) throws IOException {
+        long total = totalLength(dsts);
+        BlockImage.checkRange(this, offset, total);
+        if (dsts.length == 1 || !allNative(dsts)) {
+            BlockImage.super.readv(offset, dsts);
+            return;
+        }
+        vectored(false, offset, dsts, total);
+    }
+
+    /** One {@code pwritev} per {@link Libc#IOV_MAX} parts, holding the edge stripes of the whole range. */
+    @Override
+    public void writev(long offset, MemorySegment[] srcs) throws IOException {
+        requireWritable();
+        long total = totalLength(srcs);
+        BlockImage.checkRange(this, offset, total);
+        if (srcs.length == 1 || !allNative(srcs)) {
+            BlockImage.super.writev(offset, srcs);
+            return;
+        }
+        try (HostBlockLocks.Held held = blockLocks.lockEdges(offset, total)) {
+            vectored(true, offset, srcs, total);
+        }
+    }
+
+    private static long totalLength(MemorySegment[] parts) {
+        long total = 0;
+        for (MemorySegment p : parts) {
+            total += p.byteSize();
+        }
+        return total;
+    }
+
+    private static boolean allNative(MemorySegment[] parts) {
+        for (MemorySegment p : parts) {
+            if (!p.isNative()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code preadv}/{@code pwritev} of {@code parts} (consecutive in the file from {@code offset}) until all
+     * {@code total} bytes moved: a short transfer is continued from the part and byte where it stopped.
+     */
+    private void vectored(boolean write, long offset, MemorySegment[] parts, long total) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            int capacity = Math.min(Math.max(parts.length, 1), Libc.IOV_MAX);
+            MemorySegment iov = arena.allocate(Libc.IOVEC, capacity);
+            MemorySegment state = Libc.callState(arena);
+            long entry = Libc.IOVEC.byteSize();
+            int first = 0;   // the first part not yet fully moved
+            long skip = 0;   // bytes of parts[first] already moved
+            for (long done = 0; done < total; ) {
+                int n = 0;
+                for (int i = first; i < parts.length && n < capacity; i++, n++) {
+                    MemorySegment part = i == first ? parts[i].asSlice(skip) : parts[i];
+                    iov.set(ValueLayout.ADDRESS, n * entry, part);
+                    iov.set(ValueLayout.JAVA_LONG, n * entry + ValueLayout.ADDRESS.byteSize(), part.byteSize());
+                }
+                long moved = positionalVectored(write, iov, n, offset + done, state);
+                if (moved < 0) {
+                    throw new IOException((write ? "pwritev" : "preadv") + " on " + path + ": "
+                            + Libc.strerror((int) -moved));
+                }
+                if (moved == 0) {
+                    throw new IOException(path + ": " + (write ? "no progress writing" : "end of file")
+                            + " at byte " + (offset + done) + " inside an image of " + sectors
+                            + " sectors (was it truncated?)");
+                }
+                done += moved;
+                for (long left = moved; left > 0; ) {
+                    long rest = parts[first].byteSize() - skip;
+                    if (left < rest) {
+                        skip += left;
+                        break;
+                    }
+                    left -= rest;
+                    first++;
+                    skip = 0;
+                }
+            }
+        }
+    }
+
+    /** The vectored call on {@link #fd}, which stays open while it runs (a closed number may be reused at once). */
+    private long positionalVectored(boolean write, MemorySegment iov, int iovcnt, long position,
+            MemorySegment state) throws ClosedChannelException {
+        fdInUse.readLock().lock();
+        try {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            return Libc.positionalVectored(write, fd, iov, iovcnt, position, state);
+        } finally {
+            fdInUse.readLock().unlock();
         }
     }
 
