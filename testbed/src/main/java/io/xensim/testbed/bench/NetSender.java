@@ -68,6 +68,13 @@ public class NetSender {
     /** Ethernet frame length, headers included (at most 1514: the RTL8139 has no GSO). */
     @Param({"1500"})
     public int size = 1500;
+    /**
+     * Frames the guest's stack hands the NIC back to back per invocation: 64 is a sender under load (the backend or
+     * the card is still busy with the first frames while the rest are queued); 1 is an idle link, one frame at a
+     * time with everything drained in between.
+     */
+    @Param({"64"})
+    public int burst = 64;
 
     Hypervisor hv;
     Toolstack toolstack;
@@ -106,6 +113,9 @@ public class NetSender {
 
     @Setup(Level.Trial)
     public void start() {
+        if (burst < 1) {
+            throw new IllegalArgumentException("burst: " + burst + " (expected: at least 1)");
+        }
         if (size < 14 + 20 + 8 || size > 1514) {
             throw new IllegalArgumentException("size: " + size + " (expected: 42..1514)");
         }

@@ -30,9 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * channels (each one delivery of Xen's callback vector).
  *
  * <p>Design: INVOKER mode, so every domain's work runs on JMH's thread in {@code runUntilIdle} and the counts are
- * deterministic. One {@link #frames} invocation is a burst of {@value #BURST} frames the guest's stack hands its
- * NIC back to back (what a sender under load does; the RTL8139's four TX descriptors refill from its interrupt
- * handler, netfront's ring takes them all); one {@link #disk4k} invocation is {@value #DISK_BATCH} operations, one
+ * deterministic. One {@link #frames} invocation is a burst of {@link NetSender#burst} (64) frames the guest's stack
+ * hands its NIC back to back (what a sender under load does; the RTL8139's four TX descriptors refill from its
+ * interrupt handler, netfront's ring takes them all, and netback, which in INVOKER mode runs only once the guest's
+ * task is done, has not re-armed {@code req_event} in between: one notification a burst, the loaded extreme; with
+ * {@code -p burst=1}, the idle extreme, every frame notifies); one {@link #disk4k} invocation is {@value #DISK_BATCH} operations, one
  * at a time.
  *
  * <p><b>Threading:</b> JMH's one thread; see the states.
@@ -44,8 +46,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class PvVersusEmulatedBenchmark {
-    /** Frames per {@link #frames} invocation. */
-    static final int BURST = 64;
     /** 4 KiB operations per {@link #disk4k} invocation. */
     static final int DISK_BATCH = 16;
 
@@ -88,15 +88,16 @@ public class PvVersusEmulatedBenchmark {
         }
     }
 
-    /** A burst of {@value #BURST} frames from the guest to the peer; returns the exits it took. */
+    /** A burst of {@link NetSender#burst} frames from the guest to the peer; returns the exits it took. */
     @Benchmark
     public long frames(NetSender net, ExitCost cost, Counters counters) {
         long exits0 = net.exits();
         long injections0 = net.injections();
-        net.sendBurst(BURST);
+        int burst = net.burst;
+        net.sendBurst(burst);
         long exits = net.exits() - exits0;
-        counters.packets += BURST;
-        counters.bytes += (long) BURST * net.size;
+        counters.packets += burst;
+        counters.bytes += (long) burst * net.size;
         counters.exits += exits;
         counters.injections += net.injections() - injections0;
         counters.modelledExitNs += exits * cost.perExitNs;
