@@ -2,6 +2,7 @@ package io.xensim.testbed.bench;
 
 import io.xensim.xenbus.Domain;
 import io.xensim.xenbus.event.EventChannelOps;
+import io.xensim.xenbus.event.Evtchn;
 import io.xensim.xenbus.event.PortStatus;
 
 /**
@@ -35,15 +36,23 @@ final class GuestExits {
     private GuestExits() {
     }
 
-    /** The guest's event sends and upcalls so far, over all its ports. */
+    /**
+     * The guest's event sends and upcalls so far, over its open ports (a closed port's counters are zeroed, so
+     * the scan stops once it has seen them all).
+     */
     static Snapshot snapshot(Domain guest) {
         EventChannelOps ops = guest.eventChannels();
+        int open = ops.openPorts();
+        int seen = 0;
         long sends = 0;
         long upcalls = 0;
-        for (int port = 1; port < PORTS_SCANNED; port++) {
+        for (int port = 1; port < PORTS_SCANNED && seen < open; port++) {
             PortStatus status = ops.status(port);
-            sends += status.sent();
-            upcalls += status.delivered();
+            if (status.status() != Evtchn.EVTCHNSTAT_closed) {
+                seen++;
+                sends += status.sent();
+                upcalls += status.delivered();
+            }
         }
         return new Snapshot(sends, upcalls);
     }
