@@ -3,7 +3,7 @@ package io.xensim.blk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.blk.back.BlkbackConfig;
-import io.xensim.blk.back.XenstoreDump;
+import io.xensim.testkit.XenstoreDump;
 import io.xensim.blk.front.BlkfrontConfig;
 import io.xensim.xenbus.trace.TraceEvent;
 import java.util.List;

@@ -6,7 +6,7 @@ import io.xensim.net.NetPairFrames.Kind;
 import io.xensim.net.back.Netback;
 import io.xensim.net.back.NetbackConfig;
 import io.xensim.net.back.TxPolicy;
-import io.xensim.net.back.XenstoreDump;
+import io.xensim.testkit.XenstoreDump;
 import io.xensim.net.frame.ArpPacket;
 import io.xensim.net.frame.Frame;
 import io.xensim.net.frame.FrameBuilder;

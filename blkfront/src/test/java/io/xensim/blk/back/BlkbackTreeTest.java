@@ -1,5 +1,6 @@
 package io.xensim.blk.back;
 
+import io.xensim.testkit.XenstoreDump;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.blk.protocol.VbdName;

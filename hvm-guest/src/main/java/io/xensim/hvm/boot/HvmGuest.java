@@ -10,6 +10,7 @@ import io.xensim.hvm.config.DomainSpecs;
 import io.xensim.hvm.config.DomainType;
 import io.xensim.hvm.config.ToolstackDialect;
 import io.xensim.hvm.config.VifSpec;
+import io.xensim.hvm.platform.UnplugRelay;
 import io.xensim.hvm.platform.GuestPlatform;
 import io.xensim.hvm.platform.HvmMachine;
 import io.xensim.hvm.platform.HvmMachineConfig;

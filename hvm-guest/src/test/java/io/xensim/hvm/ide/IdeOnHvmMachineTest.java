@@ -3,7 +3,7 @@ package io.xensim.hvm.ide;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.blk.image.MemoryImage;
-import io.xensim.hvm.platform.EmulatedDevices;
+import io.xensim.hvm.platform.UnplugRelay;
 import io.xensim.hvm.platform.GuestPlatform;
 import io.xensim.hvm.platform.HvmMachine;
 import io.xensim.hvm.platform.HvmMachineConfig;
@@ -19,40 +19,15 @@ import org.junit.jupiter.api.Test;
 class IdeOnHvmMachineTest {
     private static final int DOMID = 9;
 
-    /** The machine takes its unplug listener before its bus exists; the controller comes after, on that bus. */
-    static final class LateDevices implements EmulatedDevices {
-        EmulatedDevices target = EmulatedDevices.NONE;
-
-        @Override
-        public void unplugNics() {
-            target.unplugNics();
-        }
-
-        @Override
-        public void unplugIdeDisks() {
-            target.unplugIdeDisks();
-        }
-
-        @Override
-        public void unplugAuxIdeDisks() {
-            target.unplugAuxIdeDisks();
-        }
-
-        @Override
-        public void unplugNvme() {
-            target.unplugNvme();
-        }
-    }
-
     final HvmParams params = new HvmParams();
-    final LateDevices devices = new LateDevices();
+    final UnplugRelay devices = new UnplugRelay();
     final HvmMachine machine = HvmMachine.create(DOMID, HvmMachineConfig.defaults(), devices);
     final IdeController ide = IdeController.installOnPci(machine.pciHost(), IdeController.DEFAULT_ADDRESS, Map.of(
             0, IdeDrive.disk(MemoryImage.create("hda", 2048), 0),
             2, IdeDrive.cdrom(MemoryImage.createReadOnly("hdc", 64), 2)));
 
     IdeOnHvmMachineTest() {
-        devices.target = ide;
+        devices.connect(ide);
         params.set(DOMID, HvmParams.HVM_PARAM_STORE_PFN, 0xfeffc);
         params.set(DOMID, HvmParams.HVM_PARAM_STORE_EVTCHN, 3);
     }

@@ -1,6 +1,6 @@
 package io.xensim.hvm.rtl8139;
 
-import io.xensim.hvm.platform.EmulatedDevices;
+import io.xensim.hvm.platform.UnplugRelay;
 import io.xensim.hvm.platform.HvmMachine;
 import io.xensim.hvm.platform.HvmMachineConfig;
 import io.xensim.hvm.platform.pci.PciConf1;
@@ -31,38 +31,13 @@ final class RtlNet implements AutoCloseable {
     record Guest(Domain domain, HvmMachine machine, Rtl8139Nic nic, Rtl8139Driver driver, List<byte[]> received) {
     }
 
-    /** Forwards the platform device's unplug to the NIC plugged after the machine was made. */
-    static final class LateDevices implements EmulatedDevices {
-        EmulatedDevices target = EmulatedDevices.NONE;
-
-        @Override
-        public void unplugNics() {
-            target.unplugNics();
-        }
-
-        @Override
-        public void unplugIdeDisks() {
-            target.unplugIdeDisks();
-        }
-
-        @Override
-        public void unplugAuxIdeDisks() {
-            target.unplugAuxIdeDisks();
-        }
-
-        @Override
-        public void unplugNvme() {
-            target.unplugNvme();
-        }
-    }
-
     Guest guest(int domid, MacAddress mac) {
         Domain domain = hv.createDomain(DomainConfig.of(domid, "hvm" + domid, 4));
-        var late = new LateDevices();
+        var late = new UnplugRelay();
         HvmMachine machine = HvmMachine.create(domid, HvmMachineConfig.defaults(), late);
         Rtl8139Nic nic = Rtl8139Nic.plug(Rtl8139NicConfig.forVif(domid, 0, mac, Rtl8139NicConfig.DEFAULT_ADDRESS),
                 machine.pciHost(), domain.memory(), bridge, domain.executor(), dom0.executor(), hv.clock());
-        late.target = nic;
+        late.connect(nic);
         var conf = new PciConf1(machine.ioBus());
         PciFirmware.setUp(conf);
         var device = new PciScan(conf).scanBus().stream().filter(Rtl8139Driver::matches).findFirst().orElseThrow();

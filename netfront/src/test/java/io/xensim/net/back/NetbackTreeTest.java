@@ -1,5 +1,6 @@
 package io.xensim.net.back;
 
+import io.xensim.testkit.XenstoreDump;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package io.xensim.blk.back;
+package io.xensim.testkit;
 
 import io.xensim.xenbus.store.client.XsClient;
 import io.xensim.xenbus.toolstack.Toolstack;
