@@ -1,6 +1,7 @@
 package io.xensim.hvm.boot;
 
 import io.xensim.blk.guest.GuestBlockDevice;
+import io.xensim.hvm.config.DiskSpec;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,16 +15,25 @@ import java.util.Optional;
  * hd[a-d] whatever their vdev prefix, except {@code sd*}; CD-ROMs become {@code ide-cd}).
  */
 public interface EmulatedDisk {
+    /** The config disk the drive stands for. */
+    DiskSpec spec();
+
     /** The config's name for the disk ({@code hda}, {@code xvda}). */
-    String vdev();
+    default String vdev() {
+        return spec().vdev();
+    }
 
     /** QEMU's IDE index: 0 primary master .. 3 secondary slave. */
     int ideIndex();
 
-    boolean cdrom();
+    default boolean cdrom() {
+        return spec().cdrom();
+    }
 
     /** The image the drive reads. */
-    String target();
+    default String target() {
+        return spec().target().orElse("");
+    }
 
     /** False once the guest's unplug request detached the drive. */
     boolean plugged();

@@ -254,23 +254,13 @@ public final class QemuDeviceModel implements DeviceModel {
         }
 
         @Override
-        public String vdev() {
-            return disk.vdev();
+        public DiskSpec spec() {
+            return disk;
         }
 
         @Override
         public int ideIndex() {
             return index;
-        }
-
-        @Override
-        public boolean cdrom() {
-            return disk.cdrom();
-        }
-
-        @Override
-        public String target() {
-            return disk.target().orElse("");
         }
 
         @Override

@@ -164,23 +164,13 @@ final class FakeDeviceModel implements DeviceModel {
         }
 
         @Override
-        public String vdev() {
-            return disk.vdev();
+        public DiskSpec spec() {
+            return disk;
         }
 
         @Override
         public int ideIndex() {
             return index;
-        }
-
-        @Override
-        public boolean cdrom() {
-            return disk.cdrom();
-        }
-
-        @Override
-        public String target() {
-            return disk.target().orElse("");
         }
 
         @Override
