@@ -164,6 +164,47 @@ final class BlkfrontRing {
         };
     }
 
+    /**
+     * Puts {@code req} on the shared ring ({@code RING_GET_REQUEST} + the copy from the shadow) and, when tracing,
+     * records what went on the wire: operation, id, sector and segments, so a demo can show the ring's requests.
+     */
+    private void put(BlkifRingRequest req) {
+        ring.putRequest(req);
+        if (device.tracing()) {
+            device.trace(TraceEvent.Kind.RING, "ring " + index + ": " + describe(req));
+        }
+    }
+
+    private static String describe(BlkifRingRequest req) {
+        return switch (req) {
+            case BlkifRequest rw -> BlkifOp.name(rw.operation()) + " id " + rw.id() + " sector " + rw.sectorNumber()
+                    + (rw.nrSegments() == 0 ? "" : ", " + rw.nrSegments() + " segment(s) " + segments(rw.segments()));
+            case BlkifRequestDiscard d -> "BLKIF_OP_DISCARD id " + d.id() + " sector " + d.sectorNumber() + ", "
+                    + d.nrSectors() + " sector(s)";
+            case BlkifRequestIndirect ind -> "BLKIF_OP_INDIRECT (" + BlkifOp.name(ind.indirectOp()) + ") id "
+                    + ind.id() + " sector " + ind.sectorNumber() + ", " + ind.nrSegments() + " segment(s) in "
+                    + ind.indirectGrefs().size() + " indirect page(s) " + ind.indirectGrefs();
+        };
+    }
+
+    /** {@code [first_sect..last_sect]} of each segment, a run of equal ones as {@code N x [..]}. */
+    private static String segments(List<BlkifRequestSegment> segs) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < segs.size()) {
+            BlkifRequestSegment s = segs.get(i);
+            int j = i + 1;
+            while (j < segs.size() && segs.get(j).firstSect() == s.firstSect()
+                    && segs.get(j).lastSect() == s.lastSect()) {
+                j++;
+            }
+            out.append(out.isEmpty() ? "" : " ").append(j - i > 1 ? (j - i) + "x" : "").append('[')
+                    .append(s.firstSect()).append("..").append(s.lastSect()).append(']');
+            i = j;
+        }
+        return out.toString();
+    }
+
     /** {@code blkif_queue_discard_req} and the empty flush of {@code blkif_queue_rw_req}. */
     private boolean queueOther(Piece piece, BlkifRingRequest template) {
         if (!hasRoom(1)) {
@@ -179,7 +220,7 @@ final class BlkfrontRing {
             case BlkifRequestIndirect ind -> throw new AssertionError(ind);
         };
         s.status = ReqStatus.WAITING;
-        ring.putRequest(s.req);
+        put(s.req);
         return true;
     }
 
@@ -253,7 +294,7 @@ final class BlkfrontRing {
             }
             s.req = new BlkifRequestIndirect(op, n, id, piece.sector(), handle,
                     indirectPages.stream().map(GrantPool.DataPage::ref).toList());
-            ring.putRequest(s.req);
+            put(s.req);
         } else if (extra) {
             // blkif_setup_extra_req(): the first slot takes 11 segments, the second the rest, linked both ways.
             int first = BlkifRequest.BLKIF_MAX_SEGMENTS_PER_REQUEST;
@@ -267,11 +308,11 @@ final class BlkfrontRing {
             s2.associatedId = id;
             s.req = new BlkifRequest(op, handle, id, piece.sector(), wire.subList(0, first));
             s2.req = new BlkifRequest(op, handle, id2, piece.sector() + firstSectors, wire.subList(first, n));
-            ring.putRequest(s.req);
-            ring.putRequest(s2.req);
+            put(s.req);
+            put(s2.req);
         } else {
             s.req = new BlkifRequest(op, handle, id, piece.sector(), wire);
-            ring.putRequest(s.req);
+            put(s.req);
         }
         return true;
     }
