@@ -47,13 +47,16 @@ final class BlkDemoOutput {
         out.println();
         BlkDemo.Restart restart = r.restart();
         out.println("== backend restart (toolstack removeBackend + restoreBackend, as a driver domain restart) with "
-                + restart.writes() + " writes of " + BlkDemo.RESTART_BYTES / 1024 + " KiB in flight");
+                + restart.writes() + " writes of " + BlkDemo.RESTART_BYTES / 1024 + " KiB submitted after dom0 tore "
+                + "the backend down, before the guest noticed");
         out.println("Linux 6.1's blkfront does not reconnect on its own: it recovers through its resume path, "
                 + "blkfront_resume -> blkif_recover");
-        out.print(Timeline.all(DOMAINS).render(shown(restart.trace(), all)));
+        out.println("(the ring requests, the state changes and the drivers' messages; --all shows every event)");
+        out.print(Timeline.all(DOMAINS).render(all ? restart.trace() : restart.trace().stream()
+                .filter(BlkDemoOutput::recoveryStory).toList()));
         out.println();
-        out.println("restart: " + restart.completedBeforeRestart() + " of " + restart.writes()
-                + " writes completed before the backend went; " + restart.completedOnce() + " of " + restart.writes()
+        out.println("restart: " + restart.completedBeforeRestore() + " of " + restart.writes()
+                + " writes had completed when the backend came back; " + restart.completedOnce() + " of " + restart.writes()
                 + " completed exactly once with OK; the image file " + (restart.imageHoldsAll()
                 ? "holds every one of them" : "DOES NOT hold all of them"));
         out.println();
@@ -62,6 +65,14 @@ final class BlkDemoOutput {
 
     private static List<TraceEvent> shown(List<TraceEvent> events, boolean all) {
         return all ? events : events.stream().filter(DemoCommand::teaching).toList();
+    }
+
+    /** The restart without its xenstore and grant traffic: what the rings carried, who changed state, and why. */
+    private static boolean recoveryStory(TraceEvent e) {
+        return switch (e.kind()) {
+            case RING, STATE, INFO, DOMAIN -> true;
+            default -> false;
+        };
     }
 
     private static void printNegotiated(PrintWriter out, BlkDemo.Negotiated n) {

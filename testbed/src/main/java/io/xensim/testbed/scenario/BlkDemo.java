@@ -80,8 +80,6 @@ public final class BlkDemo {
     public static final long RESTART_SECTOR = 8192;
     public static final int RESTART_BYTES = 32 * 1024;
     private static final int MAX_STEPS = 1_000_000;
-    /** Domain tasks run after the restart writes are submitted and before the backend goes: some reach the ring. */
-    private static final int STEPS_BEFORE_RESTART = 6;
 
     /** One guest operation: what the guest asked, how it ended, and the ring requests blkfront put for it. */
     public record Operation(String what, BlkStatus status, List<String> ring, String check) {
@@ -93,7 +91,7 @@ public final class BlkDemo {
     }
 
     /** The backend restart: the trace from removal to reconnection, and each in-flight write's completions. */
-    public record Restart(List<TraceEvent> trace, int writes, int completedOnce, int completedBeforeRestart,
+    public record Restart(List<TraceEvent> trace, int writes, int completedOnce, int completedBeforeRestore,
                           boolean imageHoldsAll, int recoveries) {
     }
 
@@ -236,12 +234,15 @@ public final class BlkDemo {
     }
 
     /**
-     * {@link #RESTART_WRITES} writes submitted together; a few domain tasks later (some are on the ring, some
-     * answered, some still queued in blkfront) the backend is removed and restored. Each write must complete once,
-     * OK, and the image file must hold all of them.
+     * The backend is removed; once dom0 has torn it down, and before the guest has noticed, the guest submits
+     * {@link #RESTART_WRITES} writes: blkfront puts them on rings nobody serves any more (in flight) or, once it
+     * has seen its backend go, queues them. Then the backend is restored and blkfront recovers. Each write must
+     * complete once, OK, and the image file must hold all of them.
      */
     private Restart restart(Toolstack toolstack, ManagedDomain guest, Path image) throws IOException {
         trace.clear();
+        var removal = toolstack.removeBackend(BlkfrontDrivers.TYPE, DOMID, DEVID);
+        runUntil(() -> Blkback.device(toolstack, DOMID, DEVID).isEmpty());
         List<CompletableFuture<BlkStatus>> writes = new ArrayList<>();
         List<byte[]> data = new ArrayList<>();
         AtomicInteger[] completions = new AtomicInteger[RESTART_WRITES];
@@ -263,11 +264,10 @@ public final class BlkDemo {
                     }));
             writes.add(done);
         }
-        steps(STEPS_BEFORE_RESTART);
-        int before = (int) writes.stream().filter(CompletableFuture::isDone).count();
-        await(toolstack.removeBackend("vbd", DOMID, DEVID));
+        await(removal);
         runUntil(() -> !hv.hasPendingWork());
-        await(toolstack.restoreBackend("vbd", DOMID, DEVID));
+        int before = (int) writes.stream().filter(CompletableFuture::isDone).count();
+        await(toolstack.restoreBackend(BlkfrontDrivers.TYPE, DOMID, DEVID));
         runUntil(() -> writes.stream().allMatch(CompletableFuture::isDone) && !hv.hasPendingWork());
         List<TraceEvent> shown = trace.events();
 
@@ -333,14 +333,6 @@ public final class BlkDemo {
             throw new IllegalStateException("the demo stalled: nothing left to run");
         }
         return future.join();
-    }
-
-    private void steps(int n) {
-        int[] checks = {0};
-        hv.runUntil(() -> {
-            clock.advanceNanos(EchoDemo.STEP_NANOS);
-            return checks[0]++ >= n;
-        }, n + 1);
     }
 
     private void runUntil(BooleanSupplier done) {
