@@ -80,7 +80,14 @@ public final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--net and --blk are separate demos: choose one");
         }
         if (blk) {
-            BlkDemoOutput.print(out, new BlkDemo(Optional.ofNullable(image)).run(), all);
+            BlkDemo.Result result;
+            try {
+                result = new BlkDemo(Optional.ofNullable(image)).run();
+            } catch (BlkDemo.ImageRefused e) {
+                spec.commandLine().getErr().println("xensim demo --blk: " + e.getMessage());
+                return 1;
+            }
+            BlkDemoOutput.print(out, result, all);
             out.flush();
             return 0;
         }

@@ -79,7 +79,16 @@ public final class BlkDemo {
     public static final int RESTART_WRITES = 8;
     public static final long RESTART_SECTOR = 8192;
     public static final int RESTART_BYTES = 32 * 1024;
+    /** The demo writes up to the end of its restart writes. */
+    public static final long MIN_IMAGE_BYTES = RESTART_SECTOR * 512 + (long) RESTART_WRITES * RESTART_BYTES;
     private static final int MAX_STEPS = 1_000_000;
+
+    /** The demo cannot run on the image it was given; the message says why, for the command to print. */
+    public static final class ImageRefused extends RuntimeException {
+        ImageRefused(String message) {
+            super(message);
+        }
+    }
 
     /** One guest operation: what the guest asked, how it ended, and the ring requests blkfront put for it. */
     public record Operation(String what, BlkStatus status, List<String> ring, String check) {
@@ -121,29 +130,56 @@ public final class BlkDemo {
         return "/local/domain/0/backend/vbd/" + DOMID + "/" + DEVID;
     }
 
+    /**
+     * Runs the demo.
+     *
+     * @throws ImageRefused when the image cannot be created, is too small, or the block script refuses it
+     */
     public Result run() {
-        Path image = null;
-        boolean temporary = imageOption.isEmpty();
+        Path tempDir = null;
         try {
-            image = temporary ? Files.createTempFile("xensim-blk-demo-", ".img") : imageOption.get();
-            boolean created = temporary || !Files.exists(image);
-            if (temporary) {
-                Files.delete(image); // RawImage.create never overwrites
+            Path image;
+            boolean created;
+            if (imageOption.isEmpty()) {
+                tempDir = Files.createTempDirectory("xensim-blk-demo-");
+                image = tempDir.resolve("xvda.img");
+                created = true;
+            } else {
+                image = imageOption.get();
+                created = !Files.exists(image);
             }
             if (created) {
-                RawImage.create(image, IMAGE_SECTORS, RawImage.Allocation.SPARSE).close();
+                create(image);
+            } else if (!Files.isRegularFile(image)) {
+                throw new ImageRefused(image + " is not a regular file");
+            } else if (Files.size(image) < MIN_IMAGE_BYTES) {
+                throw new ImageRefused(image + " is too small for the demo: " + Files.size(image) + " bytes, it needs "
+                        + "at least " + MIN_IMAGE_BYTES);
             }
             return run(image, created);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            if (temporary && image != null) {
-                try {
-                    Files.deleteIfExists(image);
-                } catch (IOException ignored) {
-                    // a temporary file left behind is only litter
-                }
+            if (tempDir != null) {
+                deleteQuietly(tempDir.resolve("xvda.img"));
+                deleteQuietly(tempDir);
             }
+        }
+    }
+
+    private static void create(Path image) {
+        try {
+            RawImage.create(image, IMAGE_SECTORS, RawImage.Allocation.SPARSE).close();
+        } catch (IOException e) {
+            throw new ImageRefused("cannot create " + image + ": " + e);
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // a temporary file left behind is only litter
         }
     }
 
@@ -161,15 +197,13 @@ public final class BlkDemo {
             await(toolstack.addDevice(DeviceConfig.vbd(DOMID, 0, Blkback.disk(VDEV, image.toString()))));
             runUntil(() -> connected(guest));
             if (!connected(guest)) {
-                throw new IllegalStateException("the vbd did not connect");
+                // The block script's fatal (no such image, its lock held by another process) is hotplug-error.
+                throw new ImageRefused("vbd " + VDEV + " did not connect: " + await(toolstack.xs()
+                        .readOptional(backendDir() + "/hotplug-error")).orElse("nothing left to run"));
             }
             runUntil(() -> !hv.hasPendingWork());
             List<TraceEvent> handshake = trace.events();
             BlkfrontDevice front = front(guest);
-            if (onDomain(guest, front::sectors) < RESTART_SECTOR + (long) RESTART_WRITES * RESTART_BYTES / 512) {
-                throw new IllegalArgumentException(image + " is too small for the demo: it needs at least "
-                        + (RESTART_SECTOR * 512 + (long) RESTART_WRITES * RESTART_BYTES) + " bytes");
-            }
 
             Map<String, List<String>> xenstore = new LinkedHashMap<>();
             xenstore.put(frontendDir(), XenstoreLs.ls(toolstack, frontendDir()));
