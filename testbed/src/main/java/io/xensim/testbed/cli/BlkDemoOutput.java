@@ -56,7 +56,8 @@ final class BlkDemoOutput {
                 .filter(BlkDemoOutput::recoveryStory).toList()));
         out.println();
         out.println("restart: " + restart.completedBeforeRestore() + " of " + restart.writes()
-                + " writes had completed when the backend came back; " + restart.completedOnce() + " of " + restart.writes()
+                + " writes had completed when the backend came back; " + restart.completedOnce() + " of "
+                + restart.writes()
                 + " completed exactly once with OK; the image file " + (restart.imageHoldsAll()
                 ? "holds every one of them" : "DOES NOT hold all of them"));
         out.println();
@@ -78,8 +79,8 @@ final class BlkDemoOutput {
     private static void printNegotiated(PrintWriter out, BlkDemo.Negotiated n) {
         BlkfrontFeatures f = n.features();
         out.println("== negotiated (what blkfront chose of what blkback offers)");
-        out.println("disk: " + n.sectors() + " sectors of " + n.sectorSize() + " bytes (physical " + n.physicalSectorSize()
-                + ")");
+        out.println("disk: " + n.sectors() + " sectors of " + n.sectorSize() + " bytes (physical "
+                + n.physicalSectorSize() + ")");
         out.println("ring-page-order: " + n.ringPageOrder() + " (" + (1 << n.ringPageOrder()) + " page(s) per ring)");
         out.println("queues: " + n.queues());
         out.println("persistent grants: " + onOff(f.persistent()));

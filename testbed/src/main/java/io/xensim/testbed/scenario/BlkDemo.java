@@ -56,8 +56,9 @@ import java.util.function.Supplier;
  * <p>Deterministic: INVOKER mode and a manual clock moving {@link EchoDemo#STEP_NANOS} per domain task, as
  * {@link NetDemo}. The wiring is blkfront's paired tests' ({@code BlkPair}).
  *
- * <p><b>Threading:</b> {@link #run()} runs everything on the calling thread; blkfront's calls go through the
- * guest's executor, blkback's counters are read on dom0's.
+ * <p><b>Threading:</b> {@link #run()} runs everything on the calling thread, which in INVOKER mode steps every
+ * domain: blkfront is called through the guest's executor; the checks between steps (is the device connected, is
+ * the backend gone) run on that same thread while no domain task is running.
  *
  * <p><b>Reference:</b> libxl_disk.c ({@code libxl__device_disk_add}) for the vbd's keys, Linux 6.1
  * drivers/block/xen-blkfront.c ({@code talk_to_blkback}, {@code blkif_queue_rq}, {@code blkfront_resume},
@@ -211,7 +212,7 @@ public final class BlkDemo {
             Negotiated negotiated = onDomain(guest, () -> new Negotiated(front.ringPageOrder(), front.ringCount(),
                     front.features().orElseThrow(), front.sectors(), front.sectorSize(), front.physicalSectorSize()));
 
-            List<Operation> ops = operations(guest, front);
+            List<Operation> ops = operations(guest);
             Restart restart = restart(toolstack, guest, image);
 
             await(toolstack.removeDevice("vbd", DOMID, DEVID));
@@ -225,7 +226,7 @@ public final class BlkDemo {
     }
 
     /** The pattern write, a FUA write, a flush, the read back, a discard and the read of zeros. */
-    private List<Operation> operations(ManagedDomain guest, BlkfrontDevice front) {
+    private List<Operation> operations(ManagedDomain guest) {
         List<Operation> ops = new ArrayList<>();
         byte[] pattern = pattern(PATTERN_SECTOR, PATTERN_BYTES);
         ops.add(op(guest, "write " + PATTERN_BYTES / 1024 + " KiB at sector " + PATTERN_SECTOR + " (pattern \""

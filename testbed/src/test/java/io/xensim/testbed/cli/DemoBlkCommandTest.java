@@ -2,6 +2,7 @@ package io.xensim.testbed.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xensim.blk.image.RawImage;
 import io.xensim.testbed.scenario.BlkDemo;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -169,6 +170,16 @@ class DemoBlkCommandTest {
         assertThat(err.toString()).contains("xensim demo --blk: " + image + " is too small for the demo: 4096 bytes, "
                 + "it needs at least " + BlkDemo.MIN_IMAGE_BYTES);
         assertThat(Files.size(image)).isEqualTo(4096);
+    }
+
+    @Test
+    void anImageLockedByAnotherUserIsRefusedByTheBlockScript() throws IOException {
+        Path image = dir.resolve("busy.img");
+        try (var holder = RawImage.create(image, BlkDemo.IMAGE_SECTORS, RawImage.Allocation.SPARSE)) {
+            assertThat(xensim("demo", "--blk", "--image", image.toString())).isEqualTo(1);
+        }
+        assertThat(err.toString()).startsWith("xensim demo --blk: vbd xvda did not connect: ").contains(image.toString());
+        assertThat(out.toString()).isEmpty();
     }
 
     @Test
