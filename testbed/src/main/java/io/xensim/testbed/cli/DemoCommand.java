@@ -60,7 +60,8 @@ public final class DemoCommand implements Callable<Integer> {
     boolean blk;
 
     @Option(names = "--image", paramLabel = "FILE", description = "With --blk: the raw image to use, created "
-            + "(sparse, 64 MiB) if absent; by default a temporary image, deleted afterwards.")
+            + "(sparse, 64 MiB) if absent; an existing one is written to (sectors 2048 to 8703). By default a "
+            + "temporary image, deleted afterwards.")
     Path image;
 
     @Option(names = "--pcap", paramLabel = "FILE", description = "With --net: write a capture of xenbr0 to FILE "
