@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * One blkfront ring ({@code struct blkfront_ring_info}): a shared ring of {@code 2^ring-page-order} pages granted to
@@ -164,6 +165,59 @@ final class BlkfrontRing {
         };
     }
 
+    /** Puts {@code req} on the shared ring; its segments, if any, are in the request itself. */
+    private void put(BlkifRingRequest req) {
+        put(req, req instanceof BlkifRequest rw ? rw.segments() : List.of());
+    }
+
+    /**
+     * Puts {@code req} on the shared ring (the copy from the shadow into the slot) and, when tracing, records what
+     * went on the wire, so a reader of the trace sees the ring's requests: operation, id, sector, and each segment's
+     * {@code first_sect..last_sect}; {@code segs} are the request's segments (for an indirect request, those written
+     * into its indirect pages).
+     */
+    private void put(BlkifRingRequest req, List<BlkifRequestSegment> segs) {
+        ring.putRequest(req);
+        if (device.tracing()) {
+            device.trace(TraceEvent.Kind.RING, "ring " + index + ": " + describe(req, segs));
+        }
+    }
+
+    private static String describe(BlkifRingRequest req, List<BlkifRequestSegment> segs) {
+        return switch (req) {
+            case BlkifRequest rw -> BlkifOp.name(rw.operation()) + " id " + rw.id() + " sector " + rw.sectorNumber()
+                    + segments(segs);
+            case BlkifRequestDiscard d -> BlkifOp.name(BLKIF_OP_DISCARD) + " id " + d.id() + " sector "
+                    + d.sectorNumber() + ", " + d.nrSectors() + " sectors";
+            case BlkifRequestIndirect ind -> "BLKIF_OP_INDIRECT (" + BlkifOp.name(ind.indirectOp()) + ") id "
+                    + ind.id() + " sector " + ind.sectorNumber() + segments(segs) + " in "
+                    + ind.indirectGrefs().size() + " indirect page(s), gref " + ind.indirectGrefs().stream()
+                    .map(String::valueOf).collect(Collectors.joining(","));
+        };
+    }
+
+    /** {@code ", N segments first_sect..last_sect A..B C..D"}, a run of equal ones as {@code Kx A..B}. */
+    private static String segments(List<BlkifRequestSegment> segs) {
+        if (segs.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(", " + segs.size() + (segs.size() == 1 ? " segment" : " segments")
+                + " first_sect..last_sect");
+        int i = 0;
+        while (i < segs.size()) {
+            BlkifRequestSegment s = segs.get(i);
+            int j = i + 1;
+            while (j < segs.size() && segs.get(j).firstSect() == s.firstSect()
+                    && segs.get(j).lastSect() == s.lastSect()) {
+                j++;
+            }
+            out.append(' ').append(j - i > 1 ? (j - i) + "x " : "").append(s.firstSect()).append("..")
+                    .append(s.lastSect());
+            i = j;
+        }
+        return out.toString();
+    }
+
     /** {@code blkif_queue_discard_req} and the empty flush of {@code blkif_queue_rw_req}. */
     private boolean queueOther(Piece piece, BlkifRingRequest template) {
         if (!hasRoom(1)) {
@@ -179,7 +233,7 @@ final class BlkfrontRing {
             case BlkifRequestIndirect ind -> throw new AssertionError(ind);
         };
         s.status = ReqStatus.WAITING;
-        ring.putRequest(s.req);
+        put(s.req);
         return true;
     }
 
@@ -253,7 +307,7 @@ final class BlkfrontRing {
             }
             s.req = new BlkifRequestIndirect(op, n, id, piece.sector(), handle,
                     indirectPages.stream().map(GrantPool.DataPage::ref).toList());
-            ring.putRequest(s.req);
+            put(s.req, wire);
         } else if (extra) {
             // blkif_setup_extra_req(): the first slot takes 11 segments, the second the rest, linked both ways.
             int first = BlkifRequest.BLKIF_MAX_SEGMENTS_PER_REQUEST;
@@ -267,11 +321,11 @@ final class BlkfrontRing {
             s2.associatedId = id;
             s.req = new BlkifRequest(op, handle, id, piece.sector(), wire.subList(0, first));
             s2.req = new BlkifRequest(op, handle, id2, piece.sector() + firstSectors, wire.subList(first, n));
-            ring.putRequest(s.req);
-            ring.putRequest(s2.req);
+            put(s.req);
+            put(s2.req);
         } else {
             s.req = new BlkifRequest(op, handle, id, piece.sector(), wire);
-            ring.putRequest(s.req);
+            put(s.req);
         }
         return true;
     }
