@@ -121,7 +121,7 @@ class BootCommandTest {
     @Test
     void aConfigErrorExitsOneWithXlsMessage() throws IOException {
         Path bad = dir.resolve("bad.cfg");
-        Files.writeString(bad, "name = \"bad\"\nbuilder = \"hvm\"\nmemory = 512\ndisk = [ 'file:x.img,w' ]\n");
+        Files.writeString(bad, "name = \"bad\"\nbuilder = \"hvm\"\nmemory = 512\ndisk = [ 'target=x.img' ]\n");
 
         int status = xensim("boot", bad.toString(), cfg("pv-on-hvm"), "--for", "0");
 
