@@ -49,7 +49,7 @@ public enum Workload {
     public record Result(boolean ok, List<String> lines, Map<String, Long> counters) {
         public Result {
             lines = List.copyOf(lines);
-            counters = Map.copyOf(new LinkedHashMap<>(counters));
+            counters = Map.copyOf(counters);
         }
     }
 

@@ -139,6 +139,13 @@ class BootCommandTest {
     }
 
     @Test
+    void helpListsTheOptions() {
+        assertThat(xensim("boot", "--help")).isZero();
+        assertThat(out.toString()).contains("CONFIG", "--cmdline", "--profile", "--toolstack", "--for", "--workload",
+                "--pcap", "--json", "sparse 64 MiB");
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertThat(xensim("boot")).isEqualTo(2);
         assertThat(xensim("boot", cfg("pv-on-hvm"), "--profile", "windows")).isEqualTo(2);
