@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 AbiCommand.class,
                 BenchCommand.class,
+                BootCommand.class,
                 DemoCommand.class,
                 XenstoredCommand.class,
         })

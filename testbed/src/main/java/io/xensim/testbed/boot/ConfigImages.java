@@ -1,0 +1,66 @@
+package io.xensim.testbed.boot;
+
+import io.xensim.blk.back.ImageOpener;
+import io.xensim.blk.image.BlockImage;
+import io.xensim.blk.image.RawImage;
+import io.xensim.hvm.boot.SharedImages;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * dom0's {@code block} hotplug as {@code xensim boot} runs it: a disk target is a raw image path, resolved against
+ * the directory of the config being booted when relative (so {@code examples/} works from any directory), and a
+ * missing image is created sparse ({@link #DEFAULT_SECTORS} sectors, 64 MiB) and said so in {@link #drainLog()}.
+ * Each image is opened once and shared by blkback and the device model ({@link SharedImages}), keyed by its
+ * resolved path.
+ *
+ * <p><b>Threading:</b> the thread that drives the host; {@link #booting} is called before each guest's boot,
+ * because blkback and the device model open the guest's disks during that boot.
+ */
+public final class ConfigImages implements ImageOpener {
+    /** 64 MiB of 512-byte sectors. */
+    public static final long DEFAULT_SECTORS = 64L * 1024 * 1024 / 512;
+
+    private final SharedImages shared = new SharedImages(this::openFile);
+    private final List<String> log = new ArrayList<>();
+    private Path base = Path.of("");
+
+    /** Relative disk targets from here on resolve against {@code configFile}'s directory. */
+    public void booting(Path configFile) {
+        Path dir = configFile.toAbsolutePath().getParent();
+        base = dir == null ? Path.of("") : dir;
+    }
+
+    /** Where {@code target} resolves to for the config being booted. */
+    public Path resolve(String target) {
+        return base.resolve(target).toAbsolutePath().normalize();
+    }
+
+    @Override
+    public BlockImage open(String params, boolean writable) throws IOException {
+        return shared.open(resolve(params).toString(), writable);
+    }
+
+    private BlockImage openFile(String path, boolean writable) throws IOException {
+        Path file = Path.of(path);
+        if (Files.notExists(file) && writable) {
+            Files.createDirectories(Objects.requireNonNull(file.getParent()));
+            RawImage created = RawImage.create(file, DEFAULT_SECTORS, RawImage.Allocation.SPARSE);
+            log.add("xensim: " + file + " did not exist: created it as a sparse raw image of "
+                    + DEFAULT_SECTORS * 512 / (1024 * 1024) + " MiB");
+            return created;
+        }
+        return RawImage.open(file, writable ? RawImage.OpenMode.READ_WRITE : RawImage.OpenMode.READ_ONLY);
+    }
+
+    /** The lines said since the last call (images created). */
+    public List<String> drainLog() {
+        List<String> lines = List.copyOf(log);
+        log.clear();
+        return lines;
+    }
+}

@@ -1,0 +1,50 @@
+package io.xensim.testbed.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xensim.blk.image.RawImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigImagesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRelativeTargetResolvesAgainstTheConfigsDirectoryAndAMissingImageIsCreatedSparse() throws IOException {
+        var images = new ConfigImages();
+        images.booting(dir.resolve("sub/guest.cfg"));
+        try (var image = images.open("disk.img", true)) {
+            assertThat(image.sectors()).isEqualTo(ConfigImages.DEFAULT_SECTORS);
+        }
+        Path file = dir.resolve("sub/disk.img");
+        assertThat(Files.size(file)).isEqualTo(64L << 20);
+        assertThat(images.drainLog()).singleElement().asString()
+                .contains(file.toString(), "created it as a sparse raw image of 64 MiB");
+        assertThat(images.drainLog()).isEmpty();
+        assertThat(images.resolve("/abs/x.img")).isEqualTo(Path.of("/abs/x.img"));
+    }
+
+    @Test
+    void anExistingImageIsOpenedAsItIs() throws IOException {
+        RawImage.create(dir.resolve("small.img"), 16, RawImage.Allocation.SPARSE).close();
+        var images = new ConfigImages();
+        images.booting(dir.resolve("guest.cfg"));
+        try (var image = images.open("small.img", true)) {
+            assertThat(image.sectors()).isEqualTo(16);
+        }
+        assertThat(images.drainLog()).isEmpty();
+    }
+
+    @Test
+    void aMissingReadOnlyImageIsNotCreated() {
+        var images = new ConfigImages();
+        images.booting(dir.resolve("guest.cfg"));
+        assertThatThrownBy(() -> images.open("cd.iso", false)).isInstanceOf(IOException.class);
+        assertThat(dir.resolve("cd.iso")).doesNotExist();
+    }
+}
