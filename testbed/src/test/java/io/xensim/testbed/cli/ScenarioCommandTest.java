@@ -1,0 +1,65 @@
+package io.xensim.testbed.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xensim.testbed.scenario.Scenario;
+import io.xensim.testbed.scenario.Scenarios;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+@Timeout(120)
+class ScenarioCommandTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int xensim(String... args) {
+        CommandLine cli = Xensim.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void withoutANameEveryScenarioIsListedWithItsSummary() {
+        assertThat(xensim("scenario")).isZero();
+        for (Scenario s : Scenarios.all()) {
+            assertThat(out.toString()).containsPattern("(?m)^  " + s.name() + " +" + java.util.regex.Pattern.quote(
+                    s.summary()) + "$");
+        }
+        assertThat(Scenarios.all()).extracting(Scenario::name).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theListAsJson() {
+        assertThat(xensim("scenario", "--json")).isZero();
+        assertThat(out.toString()).startsWith("[").contains("{\"name\":\"pv-on-hvm\",\"summary\":");
+    }
+
+    @Test
+    void anUnknownNameIsAUsageErrorNamingTheKnownOnes() {
+        assertThat(xensim("scenario", "no-such")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown scenario 'no-such'", "pv-on-hvm");
+    }
+
+    @Test
+    void aRunEndsWithItsFindingAndExitsZeroWhenTheClaimHeld() {
+        assertThat(xensim("scenario", "nmi-watchdog")).as("%s", out).isZero();
+        assertThat(out.toString()).contains("Kernel panic - not syncing", "[ok]   rhel6.0 panics")
+                .containsPattern("Finding: nmi_watchdog=1 crashes").endsWith("The claim held." + System.lineSeparator());
+    }
+
+    @Test
+    void aRunAsJson() {
+        assertThat(xensim("scenario", "--json", "pv-on-hvm")).isZero();
+        assertThat(out.toString().strip()).startsWith("{\"scenario\":\"pv-on-hvm\",\"held\":true,\"finding\":")
+                .doesNotContain("xl create");
+    }
+
+    @Test
+    void jsonStringsAreEscaped() {
+        assertThat(ScenarioCommand.quote("a \"b\" \\ \n\u0001")).isEqualTo("\"a \\\"b\\\" \\\\ \\n\\u0001\"");
+    }
+}
