@@ -16,7 +16,8 @@ public final class Scenarios {
             new NmiWatchdog(),
             new LiveDiskSecondWriter(),
             new SparseUnalignedWrites(),
-            new HotplugEmulatedNicRefused());
+            new HotplugEmulatedNicRefused(),
+            new TxPolicyScenario());
 
     private Scenarios() {
     }

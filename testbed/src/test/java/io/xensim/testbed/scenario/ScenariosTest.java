@@ -84,4 +84,12 @@ class ScenariosTest {
                 .anyMatch(c -> c.contains("a type=ioemu vif is refused: ") && c.contains("cannot hot-plug an "
                         + "emulated rtl8139 NIC"));
     }
+
+    @Test
+    void txPolicy() {
+        var r = run("tx-policy");
+        assertThat(r.checks()).anyMatch(c -> c.contains("immediate: one wake-up and one notification in per packet: 20 "
+                + "wake-ups, 20 notifications in"));
+        assertThat(text.toString()).contains("vif2.0  tx=timer:100us");
+    }
 }
