@@ -82,7 +82,7 @@ final class LiveDiskSecondWriter implements Scenario {
         boolean opened;
         try (RawImage second = RawImage.open(image, mode)) {
             opened = true;
-            observed = "opened";
+            observed = "opened (" + second.sectors() + " sectors" + (second.writable() ? ", writable)" : ")");
         } catch (ImageLockedException e) {
             opened = false;
             observed = e.getMessage();

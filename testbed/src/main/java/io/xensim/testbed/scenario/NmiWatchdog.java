@@ -32,7 +32,8 @@ final class NmiWatchdog implements Scenario {
                     "ro xen_pv_hvm=enable nmi_watchdog=1", GuestProfile.RHEL6_0, ToolstackDialect.XL);
             String panic = rhel.log().stream().filter(l -> l.startsWith("Kernel panic")).findFirst().orElse("");
             checks.add(new Check("rhel6.0 panics", rhel instanceof BootOutcome.Panicked && rhel.exitStatus() != 0
-                    && !panic.isEmpty(), "exit " + rhel.exitStatus() + (panic.isEmpty() ? ", no panic" : ", " + panic)));
+                    && !panic.isEmpty(), "exit " + rhel.exitStatus()
+                    + (panic.isEmpty() ? ", no panic" : ", " + panic)));
             checks.add(new Check("the log says what to do", rhel.log().stream()
                     .anyMatch(l -> l.contains("remove nmi_watchdog=1")), rhel instanceof BootOutcome.Panicked p
                     ? p.cause() : "(no panic)"));
