@@ -69,7 +69,7 @@ final class LiveDiskSecondWriter implements Scenario {
         }
         checks.add(secondOpen(out, image, RawImage.OpenMode.READ_WRITE, true));
         return ScenarioResult.of("While the guest runs, its disk's raw image is write-locked by the backend: a "
-                + "second read-write open is refused with \"Failed to get \\\"write\\\" lock\" naming the holder, so "
+                + "second read-write open is refused with QEMU's 'Failed to get \"write\" lock' naming the holder, so "
                 + "two writers cannot corrupt the guest's filesystem; a read-only open is still allowed (what it "
                 + "sees may be stale), and after shutdown the image opens read-write again.", checks);
     }
