@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 BootCommand.class,
                 DemoCommand.class,
+                ScenarioCommand.class,
                 XenstoredCommand.class,
         })
 public final class Xensim implements Runnable {

@@ -1,0 +1,95 @@
+package io.xensim.testbed.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Each scenario's claim, checked on what it printed and returned. */
+@Timeout(120)
+class ScenariosTest {
+    private final StringWriter text = new StringWriter();
+
+    private ScenarioResult run(String name) {
+        ScenarioResult result = Scenarios.named(name).orElseThrow().run(new PrintWriter(text, true));
+        assertThat(result.held()).as("%s\n%s", String.join("\n", result.checks()), text).isTrue();
+        assertThat(result.checks()).isNotEmpty().allMatch(c -> c.startsWith("[ok]"));
+        return result;
+    }
+
+    @Test
+    void pvOnHvm() {
+        var r = run("pv-on-hvm");
+        assertThat(r.checks()).anyMatch(c -> c.contains("without") && c.endsWith(": eth0=8139too sda=ata_piix"))
+                .anyMatch(c -> c.contains("with xen") && c.endsWith(": eth0=xen-netfront xvda=xen-blkfront"));
+        assertThat(text.toString()).contains("Enabling Xen PV-on-HVM");
+    }
+
+    @Test
+    void typeNetfront() {
+        var r = run("type-netfront");
+        assertThat(r.checks()).anyMatch(c -> c.contains("xl says: Invalid parameter `type'."))
+                .anyMatch(c -> c.contains("xm, no PV") && c.contains("nics -, note NO NETWORK"));
+        assertThat(text.toString()).contains("$ xm create", "$ xl create");
+    }
+
+    @Test
+    void bothNicsOneMac() {
+        var r = run("both-nics-one-mac");
+        assertThat(r.checks()).hasSize(2).allMatch(c -> c.contains("nics eth0=8139too,eth1=xen-netfront, MACs ["
+                + SeedGuest.MAC + "], named: ") && c.contains("CONFLICT"));
+    }
+
+    @Test
+    void nmiWatchdog() {
+        var r = run("nmi-watchdog");
+        assertThat(r.checks()).anyMatch(c -> c.contains("rhel6.0 panics: exit 1, Kernel panic - not syncing"))
+                .anyMatch(c -> c.contains("dom1 destroyed")).anyMatch(c -> c.contains("linux 6.1 boots with it"));
+    }
+
+    @Test
+    void liveDiskSecondWriter() {
+        var r = run("live-disk-second-writer");
+        assertThat(r.checks().get(0)).contains("Failed to get \"write\" lock", "held by this process (pid "
+                + ProcessHandle.current().pid() + ")", "Is another process using the image");
+        assertThat(r.checks().get(2)).contains("read-write open succeeds: opened");
+    }
+
+    @Test
+    void sparseUnalignedWrites() {
+        var r = run("sparse-unaligned-writes");
+        assertThat(r.checks()).hasSize(SparseUnalignedWrites.ROUNDS)
+                .allMatch(c -> c.endsWith(" 0 bytes differ from the model"));
+    }
+
+    @Test
+    void theSparseWritePlanSharesHostBlocksBetweenThreadsAndLeavesHoles() {
+        int[] owner = SparseUnalignedWrites.owners(new Random(3));
+        long shared = IntStream.range(0, owner.length / 8).filter(block -> IntStream.range(block * 8, block * 8 + 8)
+                .map(s -> owner[s]).filter(o -> o >= 0).boxed().collect(Collectors.toSet()).size() > 1).count();
+        assertThat(shared).isGreaterThan(owner.length / 8 / 2);
+        assertThat(IntStream.of(owner).boxed().collect(Collectors.toSet())).isEqualTo(Set.of(-1, 0, 1, 2, 3));
+    }
+
+    @Test
+    void hotplugEmulatedNicRefused() {
+        var r = run("hotplug-emulated-nic-refused");
+        assertThat(r.checks()).anyMatch(c -> c.contains("a PV vif hot-plugs: accepted, eth1 xen-netfront"))
+                .anyMatch(c -> c.contains("a type=ioemu vif is refused: ") && c.contains("cannot hot-plug an "
+                        + "emulated rtl8139 NIC"));
+    }
+
+    @Test
+    void txPolicy() {
+        var r = run("tx-policy");
+        assertThat(r.checks()).anyMatch(c -> c.contains("immediate: one wake-up and one notification in per packet: 20 "
+                + "wake-ups, 20 notifications in"));
+        assertThat(text.toString()).contains("vif2.0  tx=timer:100us");
+    }
+}
