@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 AbiCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
+                TraceCommand.class,
                 XenstoredCommand.class,
         })
 public final class Xensim implements Runnable {
