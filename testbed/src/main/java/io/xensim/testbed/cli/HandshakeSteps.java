@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
  * {@code state} key are drawn), and the hypercall-level records that repeat a driver-level one. Runs of grants of
  * data pages (netfront's rx buffers) are drawn as one arrow.
  *
- * <p>The actor of a dom0 event is the toolstack until the backend driver has probed the device, and afterwards for
- * the hotplug script's keys and remarks; otherwise the backend.
+ * <p>The actor of a dom0 xenstore request or remark is the toolstack until the backend driver has probed the
+ * device, and afterwards for the hotplug script's keys and remarks; otherwise, and for every grant map and port
+ * bind, the backend.
  *
  * <p><b>Threading:</b> a stateless function.
  */
@@ -119,6 +120,9 @@ final class HandshakeSteps {
     private Lifeline actor(TraceEvent e, boolean probed) {
         if (e.domid() != 0) {
             return Lifeline.GUEST;
+        }
+        if (e.kind() == TraceEvent.Kind.GRANT || e.kind() == TraceEvent.Kind.EVENT_CHANNEL) {
+            return Lifeline.DOM0; // the toolstack maps and binds nothing of a device's
         }
         String d = e.detail();
         boolean hotplug = d.contains("token hotplug:") || d.contains("/etc/xen/scripts/") || d.startsWith("block ")

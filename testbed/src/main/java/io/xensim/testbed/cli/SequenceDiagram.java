@@ -51,7 +51,7 @@ final class SequenceDiagram {
         out.add("sequenceDiagram");
         for (Lifeline l : Lifeline.values()) {
             String title = titles.getOrDefault(l, "");
-            out.add("    participant " + l.id + " as " + clean(title.isEmpty() ? l.id : l.id + " " + title));
+            out.add("    participant " + l.id + " as " + clean(title.isEmpty() ? l.id : l.id + " (" + title + ")"));
         }
         Lifeline first = Lifeline.values()[0];
         Lifeline last = Lifeline.values()[Lifeline.values().length - 1];

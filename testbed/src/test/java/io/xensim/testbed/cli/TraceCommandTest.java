@@ -129,8 +129,8 @@ class TraceCommandTest {
         List<String> lines = lines();
         assertThat(lines.getFirst()).isEqualTo("sequenceDiagram");
         assertThat(lines).allSatisfy(l -> assertThat(l).matches(MERMAID_LINE));
-        assertThat(lines).contains("    participant guest as guest d1 blkfront",
-                        "    participant dom0 as dom0 d0 blkback")
+        assertThat(lines).contains("    participant guest as guest (d1 blkfront)",
+                        "    participant dom0 as dom0 (d0 blkback)")
                 .anyMatch(l -> l.startsWith("    Note over dom0: backend Initialising → InitWait (2)"))
                 .anyMatch(l -> l.startsWith("    guest->>xenstore: write FE/ring-ref3 = "))
                 .anyMatch(l -> l.startsWith("    xenstore->>guest: watch fired BE/state"));
