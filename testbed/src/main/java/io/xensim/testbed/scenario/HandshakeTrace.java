@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  * paired tests wire them). The feature records are the module parameters and the disk's mode that change what the
  * two ends write: queues, split event channels, offered offloads; ring order, persistent grants, indirect segments.
  *
- * <p>Deterministic: INVOKER mode and a manual clock moved {@link EchoDemo#STEP_NANOS} per task a domain runs.
+ * <p>Deterministic: INVOKER mode and a manual clock moved {@link EchoDemo#STEP_NANOS} per task a domain runs. The
+ * device is then removed and the guest destroyed, and the hypervisor checked for leftover grants, ports and watches.
  *
  * <p><b>Threading:</b> {@link #vif} and {@link #vbd} run everything on the calling thread.
  *
@@ -163,13 +164,19 @@ public final class HandshakeTrace {
             }
             List<TraceEvent> events = trace.events();
 
+            // The device closes and the domain goes, as the demos end: nothing of the handshake may be left.
             var removed = toolstack.removeDevice(type, GUEST, devid);
             runUntil.accept(removed::isDone);
+            if (!removed.join()) {
+                throw new IllegalStateException(type + "/" + devid + " did not close cleanly");
+            }
             runUntil.accept(() -> !hv.hasPendingWork());
             var destroyed = toolstack.destroyDomain(GUEST);
             runUntil.accept(destroyed::isDone);
+            destroyed.join();
             toolstack.close();
             hv.runUntilIdle();
+            hv.assertCleanedUp();
             return events;
         }
     }
