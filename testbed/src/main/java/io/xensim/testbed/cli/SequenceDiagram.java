@@ -76,8 +76,8 @@ final class SequenceDiagram {
 
     private static String center(String s) {
         int pad = Math.max(0, LANE - s.length());
-        String left = " ".repeat(pad / 2);
-        return left + s + " ".repeat(pad - pad / 2);
+        int left = (pad + 1) / 2; // the middle of the text over the lane's bar
+        return " ".repeat(left) + s + " ".repeat(pad - left);
     }
 
     private static int column(Lifeline l) {
