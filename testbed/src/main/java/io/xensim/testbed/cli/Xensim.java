@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 BootCommand.class,
                 DemoCommand.class,
                 ScenarioCommand.class,
+                TraceCommand.class,
                 XenstoredCommand.class,
         })
 public final class Xensim implements Runnable {
