@@ -7,8 +7,10 @@ import io.xensim.hvm.boot.HvmHost;
 import io.xensim.testbed.boot.Workload;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What {@code xensim boot} found, as text or one JSON document: each guest's outcome (booted, not-created,
@@ -72,76 +74,56 @@ final class BootReport {
     }
 
     String json(HvmHost host) {
-        var j = new StringBuilder("{\"exit\":").append(exitStatus()).append(",\"guests\":[");
-        for (int i = 0; i < guests.size(); i++) {
-            Guest g = guests.get(i);
-            j.append(i == 0 ? "" : ",").append("{\"config\":").append(str(g.config())).append(",\"domid\":")
-                    .append(g.domid()).append(",\"outcome\":").append(str(g.outcome())).append(",\"exit\":")
-                    .append(g.exit()).append(",\"reason\":").append(str(g.reason()));
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("exit", exitStatus());
+        List<Object> guestList = new ArrayList<>();
+        for (Guest g : guests) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("config", g.config());
+            o.put("domid", g.domid());
+            o.put("outcome", g.outcome());
+            o.put("exit", g.exit());
+            o.put("reason", g.reason());
             if (g.guest() != null) {
                 BootedGuest b = g.guest();
-                j.append(",\"name\":").append(str(b.spec().name())).append(",\"nics\":[");
-                List<GuestNic> nics = b.nics();
-                for (int n = 0; n < nics.size(); n++) {
-                    GuestNic nic = nics.get(n);
-                    j.append(n == 0 ? "" : ",").append("{\"name\":").append(str(nic.name())).append(",\"driver\":")
-                            .append(str(nic.driver())).append(",\"mac\":").append(str(nic.mac().toString()))
-                            .append(",\"bridge\":").append(str(nic.bridge())).append(",\"backing\":")
-                            .append(str(nic.backing())).append('}');
+                o.put("name", b.spec().name());
+                List<Object> nics = new ArrayList<>();
+                for (GuestNic nic : b.nics()) {
+                    Map<String, Object> n = new LinkedHashMap<>();
+                    n.put("name", nic.name());
+                    n.put("driver", nic.driver());
+                    n.put("mac", nic.mac().toString());
+                    n.put("bridge", nic.bridge());
+                    n.put("backing", nic.backing());
+                    nics.add(n);
                 }
-                j.append("],\"disks\":[");
-                List<GuestDisk> disks = b.disks();
-                for (int d = 0; d < disks.size(); d++) {
-                    GuestDisk disk = disks.get(d);
-                    long sectors = host.onDomain(b.domain(), () -> disk.device().sectors());
-                    j.append(d == 0 ? "" : ",").append("{\"name\":").append(str(disk.name())).append(",\"driver\":")
-                            .append(str(disk.driver())).append(",\"vdev\":").append(str(disk.vdev()))
-                            .append(",\"sectors\":").append(sectors).append(",\"backing\":")
-                            .append(str(disk.backing())).append('}');
+                o.put("nics", nics);
+                List<Object> disks = new ArrayList<>();
+                for (GuestDisk disk : b.disks()) {
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("name", disk.name());
+                    d.put("driver", disk.driver());
+                    d.put("vdev", disk.vdev());
+                    d.put("sectors", host.onDomain(b.domain(), () -> disk.device().sectors()));
+                    d.put("backing", disk.backing());
+                    disks.add(d);
                 }
-                j.append("],\"notes\":").append(strs(b.notes()));
+                o.put("disks", disks);
+                o.put("notes", b.notes());
             }
-            j.append(",\"log\":").append(strs(g.log())).append('}');
+            o.put("log", g.log());
+            guestList.add(o);
         }
-        j.append(']');
+        j.put("guests", guestList);
         if (result != null) {
-            j.append(",\"workload\":{\"name\":").append(str(workload.id())).append(",\"ok\":").append(result.ok())
-                    .append(",\"counters\":{");
-            int c = 0;
-            for (Map.Entry<String, Long> e : result.counters().entrySet().stream()
-                    .sorted(Map.Entry.comparingByKey()).toList()) {
-                j.append(c++ == 0 ? "" : ",").append(str(e.getKey())).append(':').append(e.getValue());
-            }
-            j.append("},\"lines\":").append(strs(result.lines())).append('}');
+            Map<String, Object> w = new LinkedHashMap<>();
+            w.put("name", workload.id());
+            w.put("ok", result.ok());
+            w.put("counters", new TreeMap<>(result.counters()));
+            w.put("lines", result.lines());
+            j.put("workload", w);
         }
-        j.append(",\"messages\":").append(strs(lines)).append('}');
-        return j.toString();
-    }
-
-    private static String strs(List<String> items) {
-        return "[" + String.join(",", items.stream().map(BootReport::str).toList()) + "]";
-    }
-
-    /** A JSON string literal (RFC 8259: quote, backslash and control characters escaped). */
-    static String str(String s) {
-        var b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        b.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        b.append(ch);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        j.put("messages", lines);
+        return Json.write(j);
     }
 }

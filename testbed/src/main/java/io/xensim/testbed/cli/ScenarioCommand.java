@@ -5,14 +5,16 @@ import io.xensim.testbed.scenario.ScenarioResult;
 import io.xensim.testbed.scenario.Scenarios;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -80,8 +82,12 @@ public final class ScenarioCommand implements Callable<Integer> {
     private void list(PrintWriter out) {
         List<Scenario> all = scenarios;
         if (json) {
-            out.println(all.stream().map(s -> "{\"name\":" + quote(s.name()) + ",\"summary\":" + quote(s.summary())
-                    + "}").collect(Collectors.joining(",\n  ", "[\n  ", "\n]")));
+            out.println(Json.write(all.stream().map(s -> {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("name", s.name());
+                o.put("summary", s.summary());
+                return o;
+            }).toList()));
             return;
         }
         int width = all.stream().mapToInt(s -> s.name().length()).max().orElse(0);
@@ -90,30 +96,11 @@ public final class ScenarioCommand implements Callable<Integer> {
     }
 
     static String json(Scenario scenario, ScenarioResult result) {
-        return "{\"scenario\":" + quote(scenario.name()) + ",\"held\":" + result.held() + ",\"finding\":"
-                + quote(result.finding()) + ",\"checks\":" + result.checks().stream().map(ScenarioCommand::quote)
-                .collect(Collectors.joining(",", "[", "]")) + "}";
-    }
-
-    /** A JSON string literal (RFC 8259: quote, backslash and control characters escaped). */
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("scenario", scenario.name());
+        o.put("held", result.held());
+        o.put("finding", result.finding());
+        o.put("checks", result.checks());
+        return Json.write(o);
     }
 }

@@ -63,7 +63,7 @@ class ScenarioCommandTest {
 
     @Test
     void jsonStringsAreEscaped() {
-        assertThat(ScenarioCommand.quote("a \"b\" \\ \n\u0001")).isEqualTo("\"a \\\"b\\\" \\\\ \\n\\u0001\"");
+        assertThat(Json.write("a \"b\" \\ \n\u0001")).isEqualTo("\"a \\\"b\\\" \\\\ \\n\\u0001\"");
     }
 
     @Test
