@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -82,7 +81,6 @@ public final class BlkDemo {
     public static final int RESTART_BYTES = 32 * 1024;
     /** The demo writes up to the end of its restart writes. */
     public static final long MIN_IMAGE_BYTES = RESTART_SECTOR * 512 + (long) RESTART_WRITES * RESTART_BYTES;
-    private static final int MAX_STEPS = 1_000_000;
 
     /** The demo cannot run on the image it was given; the message says why, for the command to print. */
     public static final class ImageRefused extends RuntimeException {
@@ -117,6 +115,7 @@ public final class BlkDemo {
     private final ManualClock clock = new ManualClock();
     private final TraceRecorder trace = new TraceRecorder();
     private Hypervisor hv;
+    private DemoSteps steps;
 
     /** With {@code image} empty, a temporary 64 MiB sparse image deleted afterwards. */
     public BlkDemo(Optional<Path> image) {
@@ -188,36 +187,37 @@ public final class BlkDemo {
         try (var hypervisor = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).tracer(trace)
                 .build()) {
             hv = hypervisor;
+            steps = new DemoSteps(hypervisor, clock);
             var toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
             var blkback = new Blkback(BlkbackConfig.defaults(), ImageOpener.raw());
-            await(blkback.install(toolstack));
-            ManagedDomain guest = await(toolstack.createDomain(DomainConfig.of(DOMID, "guest" + DOMID, 16)));
-            await(guest.frontends().register(BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT)));
+            steps.await(blkback.install(toolstack));
+            ManagedDomain guest = steps.await(toolstack.createDomain(DomainConfig.of(DOMID, "guest" + DOMID, 16)));
+            steps.await(guest.frontends().register(BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT)));
 
             trace.clear(); // dom0's and the guest's setup is not part of the story
-            await(toolstack.addDevice(DeviceConfig.vbd(DOMID, 0, Blkback.disk(VDEV, image.toString()))));
-            runUntil(() -> connected(guest));
+            steps.await(toolstack.addDevice(DeviceConfig.vbd(DOMID, 0, Blkback.disk(VDEV, image.toString()))));
+            steps.runUntil(() -> connected(guest));
             if (!connected(guest)) {
                 // The block script's fatal (no such image, its lock held by another process) is hotplug-error.
-                throw new ImageRefused("vbd " + VDEV + " did not connect: " + await(toolstack.xs()
+                throw new ImageRefused("vbd " + VDEV + " did not connect: " + steps.await(toolstack.xs()
                         .readOptional(backendDir() + "/hotplug-error")).orElse("nothing left to run"));
             }
-            runUntil(() -> !hv.hasPendingWork());
+            steps.runUntil(() -> !hv.hasPendingWork());
             List<TraceEvent> handshake = trace.events();
             BlkfrontDevice front = front(guest);
 
             Map<String, List<String>> xenstore = new LinkedHashMap<>();
             xenstore.put(frontendDir(), XenstoreLs.ls(toolstack, frontendDir()));
             xenstore.put(backendDir(), XenstoreLs.ls(toolstack, backendDir()));
-            Negotiated negotiated = onDomain(guest, () -> new Negotiated(front.ringPageOrder(), front.ringCount(),
+            Negotiated negotiated = steps.onDomain(guest, () -> new Negotiated(front.ringPageOrder(), front.ringCount(),
                     front.features().orElseThrow(), front.sectors(), front.sectorSize(), front.physicalSectorSize()));
 
             List<Operation> ops = operations(guest);
             Restart restart = restart(toolstack, guest, image);
 
-            await(toolstack.removeDevice("vbd", DOMID, DEVID));
-            runUntil(() -> !hv.hasPendingWork());
-            await(toolstack.destroyDomain(DOMID));
+            steps.await(toolstack.removeDevice("vbd", DOMID, DEVID));
+            steps.runUntil(() -> !hv.hasPendingWork());
+            steps.await(toolstack.destroyDomain(DOMID));
             toolstack.close();
             hv.runUntilIdle();
             hv.assertCleanedUp();
@@ -256,12 +256,12 @@ public final class BlkDemo {
     private Operation op(ManagedDomain guest, String what, Function<BlkfrontDevice, CompletableFuture<BlkStatus>> io,
             Supplier<String> check) {
         trace.clear();
-        CompletableFuture<BlkStatus> done = onDomain(guest, () -> io.apply(front(guest)));
-        runUntil(done::isDone);
+        CompletableFuture<BlkStatus> done = steps.onDomain(guest, () -> io.apply(front(guest)));
+        steps.runUntil(done::isDone);
         if (!done.isDone()) {
             throw new IllegalStateException("the demo stalled: " + what + " did not complete");
         }
-        runUntil(() -> !hv.hasPendingWork());
+        steps.runUntil(() -> !hv.hasPendingWork());
         List<String> ring = trace.events(e -> e.kind() == TraceEvent.Kind.RING && e.domid() == DOMID).stream()
                 .map(TraceEvent::detail).toList();
         BlkStatus status = done.join();
@@ -277,7 +277,7 @@ public final class BlkDemo {
     private Restart restart(Toolstack toolstack, ManagedDomain guest, Path image) throws IOException {
         trace.clear();
         var removal = toolstack.removeBackend(BlkfrontDrivers.TYPE, DOMID, DEVID);
-        runUntil(() -> Blkback.device(toolstack, DOMID, DEVID).isEmpty());
+        steps.runUntil(() -> Blkback.device(toolstack, DOMID, DEVID).isEmpty());
         List<CompletableFuture<BlkStatus>> writes = new ArrayList<>();
         List<byte[]> data = new ArrayList<>();
         AtomicInteger[] completions = new AtomicInteger[RESTART_WRITES];
@@ -299,11 +299,11 @@ public final class BlkDemo {
                     }));
             writes.add(done);
         }
-        await(removal);
-        runUntil(() -> !hv.hasPendingWork());
+        steps.await(removal);
+        steps.runUntil(() -> !hv.hasPendingWork());
         int before = (int) writes.stream().filter(CompletableFuture::isDone).count();
-        await(toolstack.restoreBackend(BlkfrontDrivers.TYPE, DOMID, DEVID));
-        runUntil(() -> writes.stream().allMatch(CompletableFuture::isDone) && !hv.hasPendingWork());
+        steps.await(toolstack.restoreBackend(BlkfrontDrivers.TYPE, DOMID, DEVID));
+        steps.runUntil(() -> writes.stream().allMatch(CompletableFuture::isDone) && !hv.hasPendingWork());
         List<TraceEvent> shown = trace.events();
 
         int once = 0;
@@ -313,8 +313,8 @@ public final class BlkDemo {
             }
         }
         // Flush so the bytes are the backend's answer, then read the file itself, past the guest and blkback.
-        var flushed = onDomain(guest, () -> front(guest).flush());
-        runUntil(flushed::isDone);
+        var flushed = steps.onDomain(guest, () -> front(guest).flush());
+        steps.runUntil(flushed::isDone);
         boolean inImage = true;
         try (FileChannel file = FileChannel.open(image, StandardOpenOption.READ)) {
             for (int i = 0; i < RESTART_WRITES; i++) {
@@ -323,7 +323,7 @@ public final class BlkDemo {
                 inImage &= Arrays.equals(got.array(), data.get(i));
             }
         }
-        int recoveries = onDomain(guest, () -> front(guest).recoveries());
+        int recoveries = steps.onDomain(guest, () -> front(guest).recoveries());
         return new Restart(shown, RESTART_WRITES, once, before, inImage, recoveries);
     }
 
@@ -360,29 +360,5 @@ public final class BlkDemo {
     private static BlkfrontDevice front(ManagedDomain guest) {
         return BlkfrontDrivers.device(guest, DEVID).orElseThrow(
                 () -> new IllegalStateException("no blkfront vbd/" + DEVID + " in d" + guest.domid()));
-    }
-
-    private <T> T await(CompletableFuture<T> future) {
-        runUntil(future::isDone);
-        if (!future.isDone()) {
-            throw new IllegalStateException("the demo stalled: nothing left to run");
-        }
-        return future.join();
-    }
-
-    private void runUntil(BooleanSupplier done) {
-        hv.runUntil(() -> {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            clock.advanceNanos(EchoDemo.STEP_NANOS);
-            return false;
-        }, MAX_STEPS);
-    }
-
-    private <T> T onDomain(ManagedDomain domain, Supplier<T> action) {
-        var result = new CompletableFuture<T>();
-        domain.domain().executor().execute(() -> result.complete(action.get()));
-        return await(result);
     }
 }

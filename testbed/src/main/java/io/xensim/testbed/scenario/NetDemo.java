@@ -41,8 +41,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * {@code xensim demo --net}: Xen PV networking end to end. dom0 runs netback (installed in the toolstack with its
@@ -65,7 +63,6 @@ public final class NetDemo {
     public static final Ipv4Address IP1 = Ipv4Address.of("10.0.0.1");
     public static final Ipv4Address IP2 = Ipv4Address.of("10.0.0.2");
     public static final String BRIDGE = Bridge.DEFAULT_NAME;
-    private static final int MAX_STEPS = 1_000_000;
     private static final int PING_ID = 0x7853;
     private static final int UDP_SOURCE_PORT = 40000;
     private static final int UDP_DEST_PORT = 5000;
@@ -86,6 +83,7 @@ public final class NetDemo {
     private final ManualClock clock = new ManualClock();
     private final TraceRecorder trace = new TraceRecorder();
     private Hypervisor hv;
+    private DemoSteps steps;
 
     public NetDemo(Optional<Path> pcap) {
         this.pcap = pcap;
@@ -112,20 +110,21 @@ public final class NetDemo {
         try (var hypervisor = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).tracer(trace)
                 .build()) {
             hv = hypervisor;
+            steps = new DemoSteps(hypervisor, clock);
             var toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
             var netback = new Netback(new Bridges(), NetbackConfig.defaults());
-            await(netback.install(toolstack));
+            steps.await(netback.install(toolstack));
             ManagedDomain guest1 = guest(toolstack, 1);
             ManagedDomain guest2 = guest(toolstack, 2);
 
             trace.clear(); // dom0's and the guests' setup is not part of the story
             addVif(toolstack, 1);
             addVif(toolstack, 2);
-            runUntil(() -> connected(guest1, 1) && connected(guest2, 2));
+            steps.runUntil(() -> connected(guest1, 1) && connected(guest2, 2));
             if (!connected(guest1, 1) || !connected(guest2, 2)) {
                 throw new IllegalStateException("the vifs did not connect");
             }
-            runUntil(() -> !hv.hasPendingWork());
+            steps.runUntil(() -> !hv.hasPendingWork());
             List<TraceEvent> handshake = trace.events();
 
             Map<String, List<String>> xenstore = new LinkedHashMap<>();
@@ -139,7 +138,7 @@ public final class NetDemo {
             if (pcap.isPresent()) {
                 capture = PcapWriter.create(pcap.get(), clock);
                 PcapWriter tap = capture;
-                onDomain(toolstack.dom0(), () -> {
+                steps.onDomain(toolstack.dom0(), () -> {
                     bridge.addTap(tap);
                     return null;
                 });
@@ -149,26 +148,26 @@ public final class NetDemo {
             var counters = new ArrayList<VifCounters>();
             for (ManagedDomain g : List.of(guest1, guest2)) {
                 String port = "vif" + g.domid() + ".0";
-                NetCounters nc = onDomain(g, () -> front(g).counters());
-                counters.add(new VifCounters(g.domid(), port, nc, onDomain(toolstack.dom0(),
+                NetCounters nc = steps.onDomain(g, () -> front(g).counters());
+                counters.add(new VifCounters(g.domid(), port, nc, steps.onDomain(toolstack.dom0(),
                         () -> bridge.counters(port))));
             }
             Map<MacAddress, String> fdb = new TreeMap<>(Comparator.comparing(MacAddress::toString));
-            fdb.putAll(onDomain(toolstack.dom0(), () -> bridge.fdb(clock.nanoTime())));
+            fdb.putAll(steps.onDomain(toolstack.dom0(), () -> bridge.fdb(clock.nanoTime())));
             long captured = 0;
             if (capture != null) {
                 PcapWriter tap = capture;
-                onDomain(toolstack.dom0(), () -> bridge.removeTap(tap));
+                steps.onDomain(toolstack.dom0(), () -> bridge.removeTap(tap));
                 capture.close();
                 captured = capture.frames();
             }
 
             for (int domid = 1; domid <= 2; domid++) {
-                await(toolstack.removeDevice("vif", domid, 0));
+                steps.await(toolstack.removeDevice("vif", domid, 0));
             }
-            runUntil(() -> !hv.hasPendingWork());
-            await(toolstack.destroyDomain(1));
-            await(toolstack.destroyDomain(2));
+            steps.runUntil(() -> !hv.hasPendingWork());
+            steps.await(toolstack.destroyDomain(1));
+            steps.await(toolstack.destroyDomain(2));
             toolstack.close();
             hv.runUntilIdle();
             hv.assertCleanedUp();
@@ -182,8 +181,8 @@ public final class NetDemo {
     private List<String> traffic(ManagedDomain guest1, ManagedDomain guest2) {
         List<Frame> back1 = new ArrayList<>();
         List<Frame> udp2 = new ArrayList<>();
-        var responder = onDomain(guest2, () -> GuestResponder.attach(front(guest2), IP2, udp2::add));
-        onDomain(guest1, () -> GuestResponder.attach(front(guest1), IP1, back1::add));
+        var responder = steps.onDomain(guest2, () -> GuestResponder.attach(front(guest2), IP2, udp2::add));
+        steps.onDomain(guest1, () -> GuestResponder.attach(front(guest1), IP1, back1::add));
         List<String> lines = new ArrayList<>();
 
         send(guest1, FrameBuilder.arpRequest(mac(1), IP1, IP2));
@@ -212,22 +211,22 @@ public final class NetDemo {
     }
 
     private void send(ManagedDomain from, Frame frame) {
-        SendResult sent = onDomain(from, () -> front(from).send(frame));
+        SendResult sent = steps.onDomain(from, () -> front(from).send(frame));
         if (sent != SendResult.SENT) {
             throw new IllegalStateException("d" + from.domid() + " could not send: " + sent);
         }
-        runUntil(() -> !hv.hasPendingWork());
+        steps.runUntil(() -> !hv.hasPendingWork());
     }
 
     private ManagedDomain guest(Toolstack toolstack, int domid) {
-        ManagedDomain g = await(toolstack.createDomain(DomainConfig.of(domid, "guest" + domid, 16)));
-        await(g.frontends().register(NetfrontDrivers.frontend(NetfrontConfig.DEFAULT)));
+        ManagedDomain g = steps.await(toolstack.createDomain(DomainConfig.of(domid, "guest" + domid, 16)));
+        steps.await(g.frontends().register(NetfrontDrivers.frontend(NetfrontConfig.DEFAULT)));
         return g;
     }
 
     /** libxl__device_nic_add: vif {@code domid}/0 on xenbr0, trusted, default MTU. */
     private void addVif(Toolstack toolstack, int domid) {
-        await(toolstack.addDevice(DeviceConfig.vif(domid, 0, 0, macString(domid), BRIDGE, false, true,
+        steps.await(toolstack.addDevice(DeviceConfig.vif(domid, 0, 0, macString(domid), BRIDGE, false, true,
                 DeviceConfig.NIC_MTU_DEFAULT)));
     }
 
@@ -238,29 +237,5 @@ public final class NetDemo {
     private static NetfrontDevice front(ManagedDomain guest) {
         return (NetfrontDevice) guest.frontends().device("vif", guest.domid(), 0).orElseThrow(
                 () -> new IllegalStateException("no netfront vif/0 in d" + guest.domid())).handler();
-    }
-
-    private <T> T await(CompletableFuture<T> future) {
-        runUntil(future::isDone);
-        if (!future.isDone()) {
-            throw new IllegalStateException("the demo stalled: nothing left to run");
-        }
-        return future.join();
-    }
-
-    private void runUntil(BooleanSupplier done) {
-        hv.runUntil(() -> {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            clock.advanceNanos(EchoDemo.STEP_NANOS);
-            return false;
-        }, MAX_STEPS);
-    }
-
-    private <T> T onDomain(ManagedDomain domain, Supplier<T> action) {
-        var result = new CompletableFuture<T>();
-        domain.domain().executor().execute(() -> result.complete(action.get()));
-        return await(result);
     }
 }
