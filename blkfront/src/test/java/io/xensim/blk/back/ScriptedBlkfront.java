@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A frontend written by hand, as a test (or a rogue guest) drives blkback: it grants ring pages, writes the keys
@@ -101,19 +100,11 @@ final class ScriptedBlkfront {
 
     /** Writes {@code keys} in one transaction, then {@code state} = Initialised. */
     void publish(Map<String, String> keys) {
-        fx.toolstack.await(guest.xs().transaction(dir, tx -> {
-            CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-            for (var e : keys.entrySet()) {
-                all = all.thenCompose(v -> guest.xs().write(tx, dir + "/" + e.getKey(), e.getValue()));
-            }
-            return all;
-        }));
-        setState(3);
+        fx.publish(guest, dir, keys, 3);
     }
 
     void setState(int state) {
-        fx.toolstack.await(guest.xs().write(dir + "/state", Integer.toString(state)));
-        fx.hv.runUntilIdle();
+        fx.setState(guest, dir, state);
     }
 
     /** Connects {@code n} rings of order {@code order} with Linux blkfront's keys. */

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A frontend written by hand, as a test (or a rogue guest) drives netback: it grants ring pages, writes the keys
@@ -109,19 +108,11 @@ final class ScriptedNetfront {
 
     /** Writes {@code keys} in one transaction, then {@code state} = Connected (netfront never writes Initialised). */
     void publish(Map<String, String> keys) {
-        fx.toolstack.await(guest.xs().transaction(dir, tx -> {
-            CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-            for (var e : keys.entrySet()) {
-                all = all.thenCompose(v -> guest.xs().write(tx, dir + "/" + e.getKey(), e.getValue()));
-            }
-            return all;
-        }));
-        setState(4);
+        fx.publish(guest, dir, keys, 4);
     }
 
     void setState(int state) {
-        fx.toolstack.await(guest.xs().write(dir + "/state", Integer.toString(state)));
-        fx.hv.runUntilIdle();
+        fx.setState(guest, dir, state);
     }
 
     /** Connects {@code n} queues with Linux netfront's keys. */

@@ -15,6 +15,7 @@ import io.xensim.xenbus.trace.TraceEvent;
 import io.xensim.xenbus.trace.TraceRecorder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -101,6 +102,27 @@ public final class BusFixture implements AutoCloseable {
             action.run();
             return null;
         });
+    }
+
+    /**
+     * A scripted peer's step: writes {@code keys} under {@code dir} in one transaction of {@code domain}'s xenstore
+     * connection (as a driver publishes its keys), then {@code dir/state} = {@code state}, and lets the domains run.
+     */
+    public void publish(ManagedDomain domain, String dir, Map<String, String> keys, int state) {
+        toolstack.await(domain.xs().transaction(dir, tx -> {
+            CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+            for (var e : keys.entrySet()) {
+                all = all.thenCompose(v -> domain.xs().write(tx, dir + "/" + e.getKey(), e.getValue()));
+            }
+            return all;
+        }));
+        setState(domain, dir, state);
+    }
+
+    /** Writes {@code dir/state} = {@code state} through {@code domain}'s connection and lets the domains run. */
+    public void setState(ManagedDomain domain, String dir, int state) {
+        toolstack.await(domain.xs().write(dir + "/state", Integer.toString(state)));
+        hv.runUntilIdle();
     }
 
     /** Advances the clock past the step timeout and lets the buses notice. */
