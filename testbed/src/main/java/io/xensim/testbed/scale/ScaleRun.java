@@ -1,0 +1,208 @@
+package io.xensim.testbed.scale;
+
+import io.xensim.blk.back.Blkback;
+import io.xensim.blk.back.BlkbackConfig;
+import io.xensim.blk.back.ImageOpener;
+import io.xensim.blk.front.BlkfrontConfig;
+import io.xensim.blk.front.BlkfrontDrivers;
+import io.xensim.blk.image.MemoryImage;
+import io.xensim.blk.protocol.VbdName;
+import io.xensim.net.back.Netback;
+import io.xensim.net.back.NetbackConfig;
+import io.xensim.net.bridge.Bridge;
+import io.xensim.net.bridge.Bridges;
+import io.xensim.net.frame.EthernetHeader;
+import io.xensim.net.frame.FrameBuilder;
+import io.xensim.net.frame.Ipv4Address;
+import io.xensim.net.frame.MacAddress;
+import io.xensim.net.front.NetfrontConfig;
+import io.xensim.net.front.NetfrontDevice;
+import io.xensim.net.front.NetfrontDrivers;
+import io.xensim.net.guest.GuestNetInterface.SendResult;
+import io.xensim.xenbus.DomainConfig;
+import io.xensim.xenbus.Hypervisor;
+import io.xensim.xenbus.ManualClock;
+import io.xensim.xenbus.ThreadingMode;
+import io.xensim.xenbus.bus.XenbusState;
+import io.xensim.xenbus.toolstack.DeviceConfig;
+import io.xensim.xenbus.toolstack.ManagedDomain;
+import io.xensim.xenbus.toolstack.Toolstack;
+import io.xensim.xenbus.toolstack.ToolstackConfig;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * One scale run: dom0 with netback (bridge {@code xenbr0}) and blkback, and {@code guests} HVM-less PV guests
+ * (domids 1..N), each created by the toolstack with {@link #GUEST_MIB} MiB of memory, running the real netfront
+ * and blkfront, and given vif 0 and vbd {@code xvda} as libxl adds them ({@code libxl__device_nic_add},
+ * {@code libxl__device_disk_add}). Each vbd is a {@link #DISK_SECTORS}-sector {@link MemoryImage}. When every
+ * device is Connected the run measures heap (after GC) and threads against the JVM before the run, then each guest
+ * sends one UDP frame to its neighbour (guest i to guest i+1, the last to guest 1) and counts what arrived.
+ *
+ * <p>Guests send in descending domid order, so every destination has already sent (and the bridge has learnt its
+ * MAC, as Linux's br_fdb_update does) except the first frame's: one flood, not N.
+ *
+ * <p><b>Threading:</b> {@link #run} runs everything on the calling thread: the hypervisor is in INVOKER mode, and
+ * the manual clock moves one step per domain task, as in the demos.
+ */
+public final class ScaleRun {
+    public static final int GUEST_MIB = 4;
+    public static final long DISK_SECTORS = 512;
+    public static final String VDEV = "xvda";
+    private static final int DEVID = VbdName.vdevOf(VDEV);
+    private static final long STEP_NANOS = 10_000;
+    private static final int MAX_STEPS = Integer.MAX_VALUE;
+    private static final int UDP_PORT = 5000;
+
+    private final int guests;
+    private final ManualClock clock = new ManualClock();
+    private Hypervisor hv;
+
+    public ScaleRun(int guests) {
+        if (guests < 2 || guests >= 0x7ff0) {
+            throw new IllegalArgumentException("guests: " + guests + " (expected: 2..32751)");
+        }
+        this.guests = guests;
+    }
+
+    /** {@code 00:16:3e:00:HH:LL}: the Xen OUI, the domid in the low two bytes. */
+    public static MacAddress mac(int domid) {
+        return MacAddress.of(macString(domid));
+    }
+
+    private static String macString(int domid) {
+        return String.format("00:16:3e:00:%02x:%02x", domid >> 8, domid & 0xff);
+    }
+
+    private static Ipv4Address ip(int domid) {
+        return Ipv4Address.of("10.0." + (domid >> 8) + "." + (domid & 0xff));
+    }
+
+    private int next(int domid) {
+        return domid == guests ? 1 : domid + 1;
+    }
+
+    public ScaleResult run() {
+        long heapBefore = heapAfterGc();
+        int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+        try (var hypervisor = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).build()) {
+            hv = hypervisor;
+            var toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
+            var netback = new Netback(new Bridges(), NetbackConfig.defaults());
+            await(netback.install(toolstack));
+            ImageOpener memoryDisks = (params, writable) -> MemoryImage.create(params, DISK_SECTORS);
+            await(new Blkback(BlkbackConfig.defaults(), memoryDisks).install(toolstack));
+
+            long start = System.nanoTime();
+            List<ManagedDomain> domains = new ArrayList<>(guests);
+            for (int domid = 1; domid <= guests; domid++) {
+                domains.add(boot(toolstack, domid));
+            }
+            runUntil(() -> false);
+            for (ManagedDomain g : domains) {
+                if (!connected(g, NetfrontDrivers.TYPE, 0) || !connected(g, BlkfrontDrivers.TYPE, DEVID)) {
+                    throw new IllegalStateException("d" + g.domid() + ": its vif or vbd did not connect");
+                }
+            }
+            long bootNanos = System.nanoTime() - start;
+            long heap = heapAfterGc() - heapBefore;
+            int threads = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
+
+            int received = exchange(domains);
+            toolstack.close();
+            return new ScaleResult(guests, bootNanos, heap, threads, guests, received);
+        } finally {
+            hv = null;
+        }
+    }
+
+    /** libxl's domain create: the domain, its frontend drivers, then vif 0 on xenbr0 and vbd xvda. */
+    private ManagedDomain boot(Toolstack toolstack, int domid) {
+        ManagedDomain g = await(toolstack.createDomain(DomainConfig.of(domid, "guest" + domid, GUEST_MIB)));
+        await(g.frontends().register(NetfrontDrivers.frontend(NetfrontConfig.DEFAULT)));
+        await(g.frontends().register(BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT)));
+        await(toolstack.addDevice(DeviceConfig.vif(domid, 0, 0, macString(domid), Bridge.DEFAULT_NAME, false, true,
+                DeviceConfig.NIC_MTU_DEFAULT)));
+        await(toolstack.addDevice(DeviceConfig.vbd(domid, 0, Blkback.disk(VDEV, "scale-d" + domid))));
+        return g;
+    }
+
+    /** Each guest sends one frame to its neighbour; returns how many arrived, at the right guest, from it. */
+    private int exchange(List<ManagedDomain> domains) {
+        var received = new AtomicInteger();
+        for (ManagedDomain g : domains) {
+            int domid = g.domid();
+            MacAddress self = mac(domid);
+            MacAddress from = mac(domid == 1 ? guests : domid - 1);
+            onDomain(g, () -> {
+                front(g).setReceiver(f -> {
+                    if (EthernetHeader.destination(f.data()).equals(self)
+                            && EthernetHeader.source(f.data()).equals(from)) {
+                        received.incrementAndGet();
+                    }
+                });
+                return null;
+            });
+        }
+        byte[] payload = "xensim scale".getBytes(StandardCharsets.US_ASCII);
+        for (int i = domains.size() - 1; i >= 0; i--) {
+            ManagedDomain g = domains.get(i);
+            int to = next(g.domid());
+            var frame = new FrameBuilder(mac(g.domid()), mac(to)).ipv4(ip(g.domid()), ip(to)).identification(1)
+                    .udp(UDP_PORT, UDP_PORT).payload(payload).build();
+            SendResult sent = onDomain(g, () -> front(g).send(frame));
+            if (sent != SendResult.SENT) {
+                throw new IllegalStateException("d" + g.domid() + " could not send: " + sent);
+            }
+            runUntil(() -> false);
+        }
+        return received.get();
+    }
+
+    private static long heapAfterGc() {
+        var memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    private <T> T await(CompletableFuture<T> future) {
+        runUntil(future::isDone);
+        if (!future.isDone()) {
+            throw new IllegalStateException("the scale run stalled: nothing left to run");
+        }
+        return future.join();
+    }
+
+    private void runUntil(Supplier<Boolean> done) {
+        hv.runUntil(() -> {
+            if (done.get()) {
+                return true;
+            }
+            clock.advanceNanos(STEP_NANOS);
+            return false;
+        }, MAX_STEPS);
+    }
+
+    private <T> T onDomain(ManagedDomain domain, Supplier<T> action) {
+        var result = new CompletableFuture<T>();
+        domain.domain().executor().execute(() -> result.complete(action.get()));
+        return await(result);
+    }
+
+    private static boolean connected(ManagedDomain guest, String type, int devid) {
+        return guest.frontends().device(type, guest.domid(), devid).map(d -> d.state() == XenbusState.CONNECTED)
+                .orElse(false);
+    }
+
+    private static NetfrontDevice front(ManagedDomain guest) {
+        return (NetfrontDevice) guest.frontends().device(NetfrontDrivers.TYPE, guest.domid(), 0).orElseThrow(
+                () -> new IllegalStateException("no netfront vif/0 in d" + guest.domid())).handler();
+    }
+}
