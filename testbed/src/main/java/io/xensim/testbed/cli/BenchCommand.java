@@ -63,6 +63,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         ScaleReport.header(out);
+        // One untimed run of the smallest count first, so the first row does not carry the JIT's warm-up.
+        try {
+            new ScaleRun(guests.stream().mapToInt(Integer::intValue).min().orElseThrow()).run();
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("xensim bench --scale: warm-up: " + e.getMessage());
+            return 1;
+        }
         List<ScaleResult> results = new ArrayList<>();
         boolean allArrived = true;
         for (int n : guests) {

@@ -14,17 +14,18 @@ public final class ScaleReport {
 
     public static void header(PrintWriter out) {
         out.printf(Locale.ROOT, "xensim bench --scale: one JVM, one hypervisor (INVOKER mode); each guest %d MiB, one"
-                + " vif (netfront/netback on xenbr0) and one vbd (blkfront/blkback, %d-sector memory image)%n",
-                ScaleRun.GUEST_MIB, ScaleRun.DISK_SECTORS);
-        out.printf(Locale.ROOT, "%7s %10s %14s %10s %14s %8s %14s %9s%n", "guests", "boot ms", "boot ms/guest",
-                "heap MiB", "heap KiB/guest", "threads", "threads/guest", "frames");
+                + " vif (netfront/netback on xenbr0) and one vbd (blkfront/blkback, %d-sector memory image);"
+                + " after an untimed warm-up run%n", ScaleRun.GUEST_MIB, ScaleRun.DISK_SECTORS);
+        out.printf(Locale.ROOT, "%7s %10s %14s %10s %14s %8s %14s %15s %9s%n", "guests", "boot ms",
+                "boot ms/guest", "heap MiB", "heap KiB/guest", "threads", "threads/guest", "dom0 ports/guest",
+                "frames");
         out.flush();
     }
 
     public static void row(PrintWriter out, ScaleResult r) {
-        out.printf(Locale.ROOT, "%7d %10.1f %14.3f %10.1f %14.1f %8d %14.3f %4d/%-4d%n", r.guests(), r.bootNanos() / 1e6,
-                r.bootMillisPerGuest(), r.heapBytes() / 1048576.0, r.heapKibPerGuest(), r.threads(),
-                r.threadsPerGuest(), r.framesReceived(), r.framesSent());
+        out.printf(Locale.ROOT, "%7d %10.1f %14.3f %10.1f %14.1f %8d %14.3f %15.2f %4d/%-4d%n", r.guests(),
+                r.bootNanos() / 1e6, r.bootMillisPerGuest(), r.heapBytes() / 1048576.0, r.heapKibPerGuest(),
+                r.threads(), r.threadsPerGuest(), r.dom0PortsPerGuest(), r.framesReceived(), r.framesSent());
         out.flush();
     }
 

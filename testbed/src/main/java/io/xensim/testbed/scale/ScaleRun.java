@@ -44,6 +44,10 @@ import java.util.function.Supplier;
  * device is Connected the run measures heap (after GC) and threads against the JVM before the run, then each guest
  * sends one UDP frame to its neighbour (guest i to guest i+1, the last to guest 1) and counts what arrived.
  *
+ * <p>The limit on N is dom0's event channels: the 2-level ABI ({@code EVTCHN_2L_NR_CHANNELS}, 4096 ports) is the one
+ * simulated, and each guest takes a few of dom0's ports (xenstore, netback's queues, blkback's ring); the result's
+ * {@code dom0Ports} says how many.
+ *
  * <p>Guests send in descending domid order, so every destination has already sent (and the bridge has learnt its
  * MAC, as Linux's br_fdb_update does) except the first frame's: one flood, not N.
  *
@@ -98,6 +102,8 @@ public final class ScaleRun {
             ImageOpener memoryDisks = (params, writable) -> MemoryImage.create(params, DISK_SECTORS);
             await(new Blkback(BlkbackConfig.defaults(), memoryDisks).install(toolstack));
 
+            var dom0Ports = toolstack.dom0().domain().eventChannels();
+            int portsBefore = dom0Ports.openPorts();
             long start = System.nanoTime();
             List<ManagedDomain> domains = new ArrayList<>(guests);
             for (int domid = 1; domid <= guests; domid++) {
@@ -112,10 +118,11 @@ public final class ScaleRun {
             long bootNanos = System.nanoTime() - start;
             long heap = heapAfterGc() - heapBefore;
             int threads = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
+            int ports = dom0Ports.openPorts() - portsBefore;
 
             int received = exchange(domains);
             toolstack.close();
-            return new ScaleResult(guests, bootNanos, heap, threads, guests, received);
+            return new ScaleResult(guests, bootNanos, heap, threads, ports, guests, received);
         } finally {
             hv = null;
         }

@@ -26,7 +26,7 @@ class BenchScaleCommandTest {
 
         assertThat(exit).as(err.toString()).isZero();
         assertThat(out.toString())
-                .contains("guests", "boot ms/guest", "heap KiB/guest", "threads/guest", "frames")
+                .contains("guests", "boot ms/guest", "heap KiB/guest", "threads/guest", "dom0 ports/guest", "frames")
                 .containsPattern("(?m)^\\s+3 .* 3/3\\s*$")
                 .containsPattern("(?m)^\\s+10 .* 10/10\\s*$")
                 .contains("per guest, 10 vs 3 guests: boot time");

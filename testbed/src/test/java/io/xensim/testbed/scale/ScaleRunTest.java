@@ -18,6 +18,7 @@ class ScaleRunTest {
         assertThat(r.heapBytes()).isPositive();
         // INVOKER mode: the calling thread steps every domain, so guests start no threads of their own.
         assertThat(r.threads()).isLessThan(10);
+        assertThat(r.dom0Ports()).isGreaterThanOrEqualTo(3 * 10); // xenstore, the vif and the vbd, at least
     }
 
     @Test
