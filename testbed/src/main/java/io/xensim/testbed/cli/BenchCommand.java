@@ -58,7 +58,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (int n : guests) {
             if (n < 2 || n > 32751) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--guests: " + n + " (expected: 2..32751)");
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--guests: " + n + " (expected: 2..32751)");
             }
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -45,8 +45,9 @@ import java.util.function.Supplier;
  * sends one UDP frame to its neighbour (guest i to guest i+1, the last to guest 1) and counts what arrived.
  *
  * <p>The limit on N is dom0's event channels: the 2-level ABI ({@code EVTCHN_2L_NR_CHANNELS}, 4096 ports) is the one
- * simulated, and each guest takes a few of dom0's ports (xenstore, netback's queues, blkback's ring); the result's
- * {@code dom0Ports} says how many.
+ * simulated, and each guest takes four of dom0's ports (xenstore, netback's split tx and rx, blkback's ring; the
+ * result's {@code dom0Ports} says how many), so about 1,020 guests fit. dom0's memory grows with N
+ * ({@link #DOM0_MIB_PER_GUEST}), as a real host's dom0_mem must for netback's staging pages.
  *
  * <p>Guests send in descending domid order, so every destination has already sent (and the bridge has learnt its
  * MAC, as Linux's br_fdb_update does) except the first frame's: one flood, not N.
@@ -59,6 +60,14 @@ public final class ScaleRun {
     public static final long DISK_SECTORS = 512;
     public static final String VDEV = "xvda";
     private static final int DEVID = VbdName.vdevOf(VDEV);
+    /**
+     * One vCPU guests: blkfront asks for min(xen_blkif_max_queues, num_online_cpus()) rings, so one
+     * ({@code negotiate_mq}); netfront's default is one queue already.
+     */
+    public static final BlkfrontConfig BLKFRONT = BlkfrontConfig.DEFAULT.withMaxQueues(1);
+    /** dom0 memory: the default, plus netback's staging pages (64 rx + 64 tx per queue, 512 KiB) and blkback's. */
+    public static final long DOM0_BASE_MIB = 64;
+    public static final long DOM0_MIB_PER_GUEST = 1;
     private static final long STEP_NANOS = 10_000;
     private static final int MAX_STEPS = Integer.MAX_VALUE;
     private static final int UDP_PORT = 5000;
@@ -96,7 +105,9 @@ public final class ScaleRun {
         int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
         try (var hypervisor = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).build()) {
             hv = hypervisor;
-            var toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
+            var defaults = ToolstackConfig.defaults();
+            var toolstack = Toolstack.start(hv, new ToolstackConfig(defaults.xenstored(), defaults.xenbus(),
+                    defaults.guestXenstore(), DOM0_BASE_MIB + guests * DOM0_MIB_PER_GUEST));
             var netback = new Netback(new Bridges(), NetbackConfig.defaults());
             await(netback.install(toolstack));
             ImageOpener memoryDisks = (params, writable) -> MemoryImage.create(params, DISK_SECTORS);
@@ -112,7 +123,14 @@ public final class ScaleRun {
             runUntil(() -> false);
             for (ManagedDomain g : domains) {
                 if (!connected(g, NetfrontDrivers.TYPE, 0) || !connected(g, BlkfrontDrivers.TYPE, DEVID)) {
-                    throw new IllegalStateException("d" + g.domid() + ": its vif or vbd did not connect");
+                    throw new IllegalStateException("d" + g.domid() + ": its vif or vbd did not connect (vif "
+                            + state(g, NetfrontDrivers.TYPE, 0) + ", vbd " + state(g, BlkfrontDrivers.TYPE, DEVID)
+                            + ", " + await(toolstack.xs().readOptional("/local/domain/" + g.domid()
+                            + "/error/device/vif/0/error")).orElse("no vif error") + ", " + await(toolstack.xs().readOptional(
+                            "/local/domain/0/error/backend/vif/" + g.domid() + "/0/error")).orElse("no backend error") + ", backend "
+                            + io.xensim.testbed.scenario.XenstoreLs.ls(toolstack, "/local/domain/0/backend/vif/"
+                            + g.domid() + "/0") + ", frontend " + io.xensim.testbed.scenario.XenstoreLs.ls(toolstack,
+                            "/local/domain/" + g.domid() + "/device/vif/0") + ")");
                 }
             }
             long bootNanos = System.nanoTime() - start;
@@ -132,7 +150,7 @@ public final class ScaleRun {
     private ManagedDomain boot(Toolstack toolstack, int domid) {
         ManagedDomain g = await(toolstack.createDomain(DomainConfig.of(domid, "guest" + domid, GUEST_MIB)));
         await(g.frontends().register(NetfrontDrivers.frontend(NetfrontConfig.DEFAULT)));
-        await(g.frontends().register(BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT)));
+        await(g.frontends().register(BlkfrontDrivers.frontend(BLKFRONT)));
         await(toolstack.addDevice(DeviceConfig.vif(domid, 0, 0, macString(domid), Bridge.DEFAULT_NAME, false, true,
                 DeviceConfig.NIC_MTU_DEFAULT)));
         await(toolstack.addDevice(DeviceConfig.vbd(domid, 0, Blkback.disk(VDEV, "scale-d" + domid))));
@@ -206,6 +224,10 @@ public final class ScaleRun {
     private static boolean connected(ManagedDomain guest, String type, int devid) {
         return guest.frontends().device(type, guest.domid(), devid).map(d -> d.state() == XenbusState.CONNECTED)
                 .orElse(false);
+    }
+
+    private static String state(ManagedDomain guest, String type, int devid) {
+        return guest.frontends().device(type, guest.domid(), devid).map(d -> d.state().toString()).orElse("absent");
     }
 
     private static NetfrontDevice front(ManagedDomain guest) {
