@@ -123,14 +123,7 @@ public final class ScaleRun {
             runUntil(() -> false);
             for (ManagedDomain g : domains) {
                 if (!connected(g, NetfrontDrivers.TYPE, 0) || !connected(g, BlkfrontDrivers.TYPE, DEVID)) {
-                    throw new IllegalStateException("d" + g.domid() + ": its vif or vbd did not connect (vif "
-                            + state(g, NetfrontDrivers.TYPE, 0) + ", vbd " + state(g, BlkfrontDrivers.TYPE, DEVID)
-                            + ", " + await(toolstack.xs().readOptional("/local/domain/" + g.domid()
-                            + "/error/device/vif/0/error")).orElse("no vif error") + ", " + await(toolstack.xs().readOptional(
-                            "/local/domain/0/error/backend/vif/" + g.domid() + "/0/error")).orElse("no backend error") + ", backend "
-                            + io.xensim.testbed.scenario.XenstoreLs.ls(toolstack, "/local/domain/0/backend/vif/"
-                            + g.domid() + "/0") + ", frontend " + io.xensim.testbed.scenario.XenstoreLs.ls(toolstack,
-                            "/local/domain/" + g.domid() + "/device/vif/0") + ")");
+                    throw new IllegalStateException(notConnected(toolstack, g));
                 }
             }
             long bootNanos = System.nanoTime() - start;
@@ -224,6 +217,28 @@ public final class ScaleRun {
     private static boolean connected(ManagedDomain guest, String type, int devid) {
         return guest.frontends().device(type, guest.domid(), devid).map(d -> d.state() == XenbusState.CONNECTED)
                 .orElse(false);
+    }
+
+    /**
+     * Why a guest did not connect: each device's frontend state and the errors xenbus_dev_fatal() left for it, under
+     * the guest's and dom0's {@code error/} directories.
+     */
+    private String notConnected(Toolstack toolstack, ManagedDomain g) {
+        var why = new StringBuilder("d" + g.domid() + ": its vif or vbd did not connect (");
+        record Dev(String type, int devid) {
+        }
+        for (Dev dev : List.of(new Dev(NetfrontDrivers.TYPE, 0), new Dev(BlkfrontDrivers.TYPE, DEVID))) {
+            String type = dev.type();
+            int devid = dev.devid();
+            why.append(type).append(' ').append(state(g, type, devid));
+            for (String dir : List.of("/local/domain/" + g.domid() + "/error/device/" + type + "/" + devid,
+                    "/local/domain/0/error/backend/" + type + "/" + g.domid() + "/" + devid)) {
+                await(toolstack.xs().readOptional(dir + "/error")).ifPresent(e -> why.append(", ").append(e));
+            }
+            why.append("; ");
+        }
+        why.setLength(why.length() - 2);
+        return why.append(')').toString();
     }
 
     private static String state(ManagedDomain guest, String type, int devid) {
