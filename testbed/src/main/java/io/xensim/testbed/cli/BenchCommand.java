@@ -27,6 +27,8 @@ import picocli.CommandLine.Unmatched;
                 "`bench --scale [--guests 10,100,1000]` boots N guests (one vif, one vbd each) in this JVM and reports"
                         + " boot time, heap and threads per guest."})
 final class BenchCommand implements Callable<Integer> {
+    private static final List<Integer> DEFAULT_GUESTS = List.of(10, 100, 1000);
+
     /** Every argument, options included, belongs to JMH: picocli passes them through untouched. */
     @Unmatched
     List<String> jmhArgs = new ArrayList<>();
@@ -35,8 +37,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean scale;
 
     @Option(names = "--guests", split = ",", paramLabel = "N",
-            description = "With --scale: the guest counts to run, in order (default: ${DEFAULT-VALUE}).",
-            defaultValue = "10,100,1000")
+            description = "With --scale: the guest counts to run, in order (default: 10,100,1000).")
     List<Integer> guests;
 
     @Spec
@@ -45,14 +46,17 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (scale) {
-            return scale();
+            return scale(guests == null ? DEFAULT_GUESTS : guests);
+        }
+        if (guests != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--guests needs --scale");
         }
         // JMH exits the JVM itself with status 1 on a bad option or a failed benchmark; on success it returns.
         org.openjdk.jmh.Main.main(jmhArgs.toArray(String[]::new));
         return 0;
     }
 
-    private int scale() {
+    private int scale(List<Integer> guests) {
         if (!jmhArgs.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--scale takes no JMH arguments: " + jmhArgs);
         }

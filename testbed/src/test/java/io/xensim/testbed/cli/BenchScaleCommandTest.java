@@ -37,4 +37,16 @@ class BenchScaleCommandTest {
         assertThat(run("bench", "--scale", "--guests", "1")).isEqualTo(2);
         assertThat(err.toString()).contains("--guests: 1");
     }
+
+    @Test
+    void guestsWithoutScaleIsAUsageErrorNotAJmhRun() {
+        assertThat(run("bench", "--guests", "10")).isEqualTo(2);
+        assertThat(err.toString()).contains("--guests needs --scale");
+    }
+
+    @Test
+    void scaleWithJmhArgumentsIsAUsageError() {
+        assertThat(run("bench", "--scale", "-f", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--scale takes no JMH arguments");
+    }
 }
