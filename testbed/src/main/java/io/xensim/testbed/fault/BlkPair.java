@@ -8,6 +8,7 @@ import io.xensim.blk.front.BlkfrontDevice;
 import io.xensim.blk.front.BlkfrontDrivers;
 import io.xensim.blk.guest.BlkStatus;
 import io.xensim.blk.image.RawImage;
+import io.xensim.blk.protocol.BlkifRing;
 import io.xensim.testbed.scenario.DemoSteps;
 import io.xensim.xenbus.DomainConfig;
 import io.xensim.xenbus.Hypervisor;
@@ -15,6 +16,7 @@ import io.xensim.xenbus.ManualClock;
 import io.xensim.xenbus.ThreadingMode;
 import io.xensim.xenbus.bus.XenbusState;
 import io.xensim.xenbus.event.SendFilter;
+import io.xensim.xenbus.grant.MapResult;
 import io.xensim.xenbus.toolstack.DeviceConfig;
 import io.xensim.xenbus.toolstack.ManagedDomain;
 import io.xensim.xenbus.toolstack.Toolstack;
@@ -34,7 +36,8 @@ import java.util.function.Function;
 
 /**
  * A connected blkfront/blkback pair for a fault to act on: dom0 runs the real blkback over a small sparse raw image
- * in a temporary directory, guest domid {@link #DOMID} runs the real blkfront with vbd {@code xvda}, wired as
+ * in a temporary directory, guest domid {@link #DOMID} runs the real blkfront with vbd {@code xvda} on one ring (one
+ * queue, one page: {@link #RING_SIZE} slots, so a fault's effect is on a ring it knows), wired as
  * {@code xensim demo --blk} wires them (toolstack, {@code block} hotplug script, libxl's vbd keys).
  *
  * <p><b>Threading:</b> INVOKER mode: the thread that built the pair steps every domain through {@link #run} and
@@ -45,6 +48,7 @@ public final class BlkPair implements AutoCloseable {
     public static final String VDEV = "xvda";
     /** 4 MiB, sparse. */
     public static final long SECTORS = 8192;
+    public static final int RING_SIZE = BlkifRing.RING_SIZE;
 
     private final Path dir;
     private final Path image;
@@ -64,7 +68,7 @@ public final class BlkPair implements AutoCloseable {
         toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
         steps.await(new Blkback(BlkbackConfig.defaults(), ImageOpener.raw()).install(toolstack));
         guest = steps.await(toolstack.createDomain(DomainConfig.of(DOMID, "guest" + DOMID, 16)));
-        steps.await(guest.frontends().register(BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT)));
+        steps.await(guest.frontends().register(BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT.withMaxQueues(1))));
         var vbd = DeviceConfig.vbd(DOMID, 0, Blkback.disk(VDEV, image.toString()));
         devid = vbd.devid();
         steps.await(toolstack.addDevice(vbd));
@@ -134,6 +138,35 @@ public final class BlkPair implements AutoCloseable {
     /** Drops (false) or delivers the guest's notifications to dom0 from now on. */
     public void guestToBackendEvents(SendFilter filter) {
         hv.eventChannels().sendFilter(filter);
+    }
+
+    /**
+     * dom0 maps the guest's shared ring page ({@code ring-ref}), as blkback itself does, so a fault can write into it;
+     * the mapping lives as long as the pair. The caller must be on dom0's thread or between steps.
+     */
+    public MemorySegment mapSharedRing() {
+        int ref = Integer.parseInt(steps.await(toolstack.xs().readOptional(frontendDir() + "/ring-ref")).orElseThrow());
+        MapResult map = toolstack.dom0().domain().grantOps().mapGrantRef(DOMID, ref, 0);
+        if (!map.ok()) {
+            throw new IllegalStateException("cannot map ring-ref " + ref + ": status " + map.status());
+        }
+        return map.area();
+    }
+
+    public String frontendDir() {
+        return "/local/domain/" + DOMID + "/device/vbd/" + devid;
+    }
+
+    /** The guest's event-channel port of its one ring. */
+    public int guestPort() {
+        return Integer.parseInt(steps.await(toolstack.xs().readOptional(frontendDir() + "/event-channel"))
+                .orElseThrow());
+    }
+
+    /** The guest notifies its backend once more, as a re-kick of the ring (EVTCHNOP_send on its port). */
+    public void kick() {
+        int port = guestPort();
+        steps.onDomain(guest, () -> guest.domain().eventChannels().send(port));
     }
 
     /** Whether the image file holds {@code bytes} at {@code sector}, read past blkfront and blkback. */
