@@ -145,12 +145,17 @@ public final class BlkPair implements AutoCloseable {
      * the mapping lives as long as the pair. The caller must be on dom0's thread or between steps.
      */
     public MemorySegment mapSharedRing() {
-        int ref = Integer.parseInt(steps.await(toolstack.xs().readOptional(frontendDir() + "/ring-ref")).orElseThrow());
+        int ref = ringRef();
         MapResult map = toolstack.dom0().domain().grantOps().mapGrantRef(DOMID, ref, 0);
         if (!map.ok()) {
             throw new IllegalStateException("cannot map ring-ref " + ref + ": status " + map.status());
         }
         return map.area();
+    }
+
+    /** The guest's grant reference of its one shared ring page. */
+    public int ringRef() {
+        return Integer.parseInt(steps.await(toolstack.xs().readOptional(frontendDir() + "/ring-ref")).orElseThrow());
     }
 
     public String frontendDir() {

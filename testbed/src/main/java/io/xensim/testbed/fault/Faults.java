@@ -12,6 +12,8 @@ public final class Faults {
                 new BackendRestart(8),
                 new CorruptResponse(),
                 new UndrainedRing(),
-                new DroppedNotification());
+                new DroppedNotification(),
+                new GrantEndedEarly(),
+                new XenstoreQuota());
     }
 }

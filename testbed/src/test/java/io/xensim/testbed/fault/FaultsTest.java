@@ -39,4 +39,20 @@ class FaultsTest {
                 .contains("response has incorrect id (4096)");
         assertThat(outcome.passed()).isTrue();
     }
+
+    @Test
+    void aNodeOverTheSizeQuotaFailsWithEnospcAndNothingElseBreaks() {
+        var outcome = new XenstoreQuota().inject();
+        assertThat(outcome.observed()).isEqualTo("the write failed with ENOSPC, stored nothing true, small write OK "
+                + "true, disk write OK true");
+        assertThat(outcome.passed()).isTrue();
+    }
+
+    @Test
+    void endingAMappedRingGrantIsRefused() {
+        var outcome = new GrantEndedEarly().inject();
+        assertThat(outcome.observed()).isEqualTo("end_foreign_access refused, still granted true, connected true, "
+                + "write OK and in the image true");
+        assertThat(outcome.passed()).isTrue();
+    }
 }
