@@ -62,6 +62,11 @@ public final class Hypervisor implements AutoCloseable {
                 ? Executors.newSingleThreadExecutor(r -> daemon(r, "xensim-shared")) : null;
     }
 
+    /** The event channels, for the fault-injection hook {@link EventChannels#sendFilter}. */
+    public EventChannels eventChannels() {
+        return eventChannels;
+    }
+
     /** A hypervisor with the system clock and no tracing. */
     public static Hypervisor create(ThreadingMode mode) {
         return builder().threadingMode(mode).build();

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 AbiCommand.class,
                 BenchCommand.class,
                 BootCommand.class,
+                ConformanceCommand.class,
                 DemoCommand.class,
                 ScenarioCommand.class,
                 TraceCommand.class,

@@ -13,18 +13,18 @@ import java.util.function.Supplier;
  *
  * <p><b>Threading:</b> the caller's thread, which runs every domain's work.
  */
-final class DemoSteps {
+public final class DemoSteps {
     private static final int MAX_STEPS = 1_000_000;
     private final Hypervisor hv;
     private final ManualClock clock;
 
-    DemoSteps(Hypervisor hv, ManualClock clock) {
+    public DemoSteps(Hypervisor hv, ManualClock clock) {
         this.hv = hv;
         this.clock = clock;
     }
 
     /** Runs the domains until {@code future} completes; fails if nothing is left to run before that. */
-    <T> T await(CompletableFuture<T> future) {
+    public <T> T await(CompletableFuture<T> future) {
         runUntil(future::isDone);
         if (!future.isDone()) {
             throw new IllegalStateException("the demo stalled: nothing left to run");
@@ -32,7 +32,7 @@ final class DemoSteps {
         return future.join();
     }
 
-    void runUntil(BooleanSupplier done) {
+    public void runUntil(BooleanSupplier done) {
         hv.runUntil(() -> {
             if (done.getAsBoolean()) {
                 return true;
@@ -43,7 +43,7 @@ final class DemoSteps {
     }
 
     /** Runs {@code action} on {@code domain}'s executor and returns its result. */
-    <T> T onDomain(ManagedDomain domain, Supplier<T> action) {
+    public <T> T onDomain(ManagedDomain domain, Supplier<T> action) {
         var result = new CompletableFuture<T>();
         domain.domain().executor().execute(() -> result.complete(action.get()));
         return await(result);

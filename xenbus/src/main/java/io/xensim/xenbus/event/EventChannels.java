@@ -38,6 +38,7 @@ public final class EventChannels {
     private final Map<Integer, PortTable> tables = new ConcurrentHashMap<>();
     private final Tracer tracer;
     private final NanoClock clock;
+    private volatile SendFilter sendFilter = SendFilter.NONE;
 
     public EventChannels(Tracer tracer, NanoClock clock) {
         this.tracer = Objects.requireNonNull(tracer, "tracer");
@@ -51,6 +52,11 @@ public final class EventChannels {
             throw new IllegalStateException("domid: " + domid + " (already has a port table)");
         }
         return table;
+    }
+
+    /** Installs the fault-injection hook every interdomain send passes ({@link SendFilter#NONE} to remove it). */
+    public void sendFilter(SendFilter filter) {
+        this.sendFilter = Objects.requireNonNull(filter, "filter");
     }
 
     /** The domain is gone: every port is closed, and interdomain peers go back to unbound. */
@@ -199,6 +205,11 @@ public final class EventChannels {
             Port peer = port.peer;
             if (port.state != EVTCHNSTAT_interdomain || peer == null) {
                 return 0; // unbound: Xen drops the event silently
+            }
+            if (!sendFilter.deliver(domid, number, peer.table.domid, peer.number)) {
+                trace("send port " + number + " -> d" + peer.table.domid + " port " + peer.number
+                        + " dropped (fault injection)");
+                return 0;
             }
             if (tracer.enabled()) {
                 trace("send port " + number + " -> d" + peer.table.domid + " port " + peer.number);
