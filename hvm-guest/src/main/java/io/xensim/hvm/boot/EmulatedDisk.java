@@ -26,6 +26,11 @@ public interface EmulatedDisk {
     /** QEMU's IDE index: 0 primary master .. 3 secondary slave. */
     int ideIndex();
 
+    /** libata's name for the drive's port: {@code ata1.00} (primary master) .. {@code ata2.01} (secondary slave). */
+    default String ataPort() {
+        return "ata" + (ideIndex() / 2 + 1) + "." + (ideIndex() % 2 == 0 ? "00" : "01");
+    }
+
     default boolean cdrom() {
         return spec().cdrom();
     }

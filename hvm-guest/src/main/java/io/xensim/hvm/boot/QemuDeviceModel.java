@@ -273,7 +273,7 @@ public final class QemuDeviceModel implements DeviceModel {
             if (!plugged()) {
                 return Optional.empty();
             }
-            String port = "ata" + (index / 2 + 1) + "." + (index % 2 == 0 ? "00" : "01");
+            String port = ataPort();
             if (disk.cdrom()) {
                 driverLog.add(port + ": ATAPI: QEMU DVD-ROM, " + IdeDrive.QEMU_FIRMWARE + ", max UDMA/100");
                 driverLog.add("xensim: " + disk.vdev() + " is a CD-ROM; the guest model reads hard disks only");

@@ -183,7 +183,7 @@ final class FakeDeviceModel implements DeviceModel {
             if (!plugged) {
                 return Optional.empty();
             }
-            log.add("ata" + (index / 2 + 1) + "." + (index % 2 == 0 ? "00" : "01") + ": ATA-7: QEMU HARDDISK");
+            log.add(ataPort() + ": ATA-7: QEMU HARDDISK");
             return Optional.of(new NullDisk(name));
         }
 
