@@ -68,6 +68,14 @@ public interface BlockImage extends Closeable {
         }
     }
 
+    /**
+     * What this image has done on the host so far (guest writes and flushes, host writes and fsyncs); an image
+     * that does not count returns {@link ImageStats#NONE}.
+     */
+    default ImageStats stats() {
+        return ImageStats.NONE;
+    }
+
     /** Makes every completed write durable. */
     void flush() throws IOException;
 
