@@ -26,10 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * drivers, pinging, streaming and checking their disks, and prints it ({@link HvmDemoOutput}); exit 1 when a check
  * failed. With {@code --echo}, runs {@link EchoDemo} instead and prints its trace as a timeline: who wrote which
  * xenstore key, which state each end entered, which grant and event channel were used, and the requests on the
- * ring. With {@code --net}, runs {@link NetDemo} instead: two guests' vifs on bridge xenbr0, a ping and a UDP datagram, the
- * vifs' xenstore directories, the handshake, the counters and the bridge's learned MACs. With {@code --blk}, runs
- * {@link BlkDemo}: a guest's vbd xvda (blkfront and blkback over a raw image), its I/O and ring requests, the
- * negotiated features, and a backend restart that blkfront recovers from without losing a write.
+ * ring. With {@code --net}, runs {@link NetDemo} instead: two guests' vifs on bridge xenbr0, a ping and a UDP
+ * datagram, the vifs' xenstore directories, the handshake, the counters and the bridge's learned MACs. With
+ * {@code --blk}, runs {@link BlkDemo}: a guest's vbd xvda (blkfront and blkback over a raw image), its I/O and ring
+ * requests, the negotiated features, and a backend restart that blkfront recovers from without losing a write.
  */
 @Command(name = "demo",
         description = {

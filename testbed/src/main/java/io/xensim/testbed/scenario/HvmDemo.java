@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -102,9 +103,17 @@ public final class HvmDemo {
     }
 
     private final Optional<Path> pcap;
+    private final UnaryOperator<String> configs;
 
+    /** The demo of the bundled configs; with {@code pcap}, xenbr0 is captured while the pings and stream run. */
     public HvmDemo(Optional<Path> pcap) {
+        this(pcap, HvmDemo::config);
+    }
+
+    /** The demo with each of {@link #CONFIGS} read through {@code configs} (name to text): for tests. */
+    public HvmDemo(Optional<Path> pcap, UnaryOperator<String> configs) {
         this.pcap = pcap;
+        this.configs = configs;
     }
 
     /** {@code name}'s text as the jar carries it. */
@@ -150,8 +159,8 @@ public final class HvmDemo {
                 // Relative disk targets resolve against the config's directory: the temporary one.
                 images.booting(dir.resolve(name));
                 host.trace().clear(); // dom0's start and the earlier guests are not this boot's story
-                BootOutcome outcome = HvmGuest.boot(host, BootRequest.of(name, config(name), QemuDeviceModel.FACTORY)
-                        .withDomid(domid));
+                BootOutcome outcome = HvmGuest.boot(host,
+                        BootRequest.of(name, configs.apply(name), QemuDeviceModel.FACTORY).withDomid(domid));
                 if (domid == HANDSHAKE_DOMID) {
                     handshake = vifHandshake(host.trace().events());
                 }
