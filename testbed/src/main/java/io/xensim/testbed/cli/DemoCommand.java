@@ -91,7 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if ((echo ? 1 : 0) + (net ? 1 : 0) + (blk ? 1 : 0) > 1) {
             throw new ParameterException(spec.commandLine(), "--echo, --net and --blk are separate demos: choose one");
@@ -111,7 +111,13 @@ public final class DemoCommand implements Callable<Integer> {
                     + "or --blk)");
         }
         if (hvm) {
-            HvmDemo.Result result = new HvmDemo(Optional.ofNullable(pcap)).run();
+            HvmDemo.Result result;
+            try {
+                result = new HvmDemo(Optional.ofNullable(pcap)).run();
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("xensim demo: " + e);
+                return 1;
+            }
             if (json) {
                 out.println(HvmDemoOutput.json(result, pcap));
             } else {

@@ -152,7 +152,9 @@ public final class HvmDemo {
         List<Guest> guests = new ArrayList<>();
         List<BootedGuest> booted = new ArrayList<>();
         List<TraceEvent> handshake = List.of();
-        try (HvmHost host = HvmHost.start(images)) {
+        try (HvmHost host = HvmHost.start(images);
+                // Opened before any guest boots, so that a bad path fails the demo before it starts.
+                PcapWriter capture = pcap.isPresent() ? PcapWriter.create(pcap.get(), host.clock()) : null) {
             for (int i = 0; i < CONFIGS.size(); i++) {
                 String name = CONFIGS.get(i);
                 int domid = i + 1;
@@ -188,7 +190,7 @@ public final class HvmDemo {
             if (handshake.isEmpty() && failures.isEmpty()) {
                 failures.add("dom" + HANDSHAKE_DOMID + " vif " + HANDSHAKE_DEVID + ": no handshake was traced");
             }
-            Result result = failures.isEmpty() ? workloads(host, dir, guests, booted, handshake, failures)
+            Result result = failures.isEmpty() ? workloads(host, capture, guests, booted, handshake, failures)
                     : new Result(guests, handshake, Optional.empty(), Optional.empty(), Optional.empty(),
                             Optional.empty(), List.of(), Map.of(), 0, failures);
             booted.forEach(BootedGuest::shutdown);
@@ -197,17 +199,14 @@ public final class HvmDemo {
         }
     }
 
-    private Result workloads(HvmHost host, Path dir, List<Guest> guests, List<BootedGuest> booted,
+    private static Result workloads(HvmHost host, PcapWriter capture, List<Guest> guests, List<BootedGuest> booted,
             List<TraceEvent> handshake, List<String> failures) throws IOException {
         BootedGuest g1 = booted.get(0);
         BootedGuest g2 = booted.get(1);
         Bridge bridge = host.bridges().bridge(BRIDGE);
-        PcapWriter capture = null;
-        if (pcap.isPresent()) {
-            capture = PcapWriter.create(pcap.get(), host.clock());
-            PcapWriter tap = capture;
+        if (capture != null) {
             host.onDomain(host.dom0(), () -> {
-                bridge.addTap(tap);
+                bridge.addTap(capture);
                 return null;
             });
         }
@@ -216,8 +215,7 @@ public final class HvmDemo {
         Workload.Result stream = Workload.stream(host, g1, g2, STREAM_FRAMES);
         long captured = 0;
         if (capture != null) {
-            PcapWriter tap = capture;
-            host.onDomain(host.dom0(), () -> bridge.removeTap(tap));
+            host.onDomain(host.dom0(), () -> bridge.removeTap(capture));
             capture.close();
             captured = capture.frames();
         }

@@ -242,6 +242,15 @@ class DemoHvmCommandTest {
     }
 
     @Test
+    void aCaptureThatCannotBeWrittenExitsOneBeforeAnyGuestBoots() {
+        Path missing = dir.resolve("no-such-dir").resolve("x.pcap");
+
+        assertThat(xensim("demo", "--pcap", missing.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("xensim demo: ").contains(missing.toString());
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertThat(xensim("demo", "--all")).isEqualTo(2);
         assertThat(xensim("demo", "--echo", "--net")).isEqualTo(2);
