@@ -81,17 +81,15 @@ public enum Workload {
     }
 
     /**
-     * {@code from}'s first NIC, at {@code fromIp}, pings {@code to}'s first NIC, at {@code toIp}: ARP, then
+     * {@code g1}'s first NIC, at {@code fromIp}, pings {@code g2}'s first NIC, at {@code toIp}: ARP, then
      * {@link #PINGS} ICMP echo requests; each guest's NIC answers as a {@link GuestResponder} for its address.
      */
-    public static Result ping(HvmHost host, BootedGuest from, Ipv4Address fromIp, BootedGuest to, Ipv4Address toIp) {
-        if (from.nics().isEmpty() || to.nics().isEmpty()) {
+    public static Result ping(HvmHost host, BootedGuest g1, Ipv4Address fromIp, BootedGuest g2, Ipv4Address toIp) {
+        if (g1.nics().isEmpty() || g2.nics().isEmpty()) {
             return new Result(false, List.of("ping: needs two guests with a network interface each (have dom"
-                    + from.domid() + " " + from.nics().size() + " NICs, dom" + to.domid() + " " + to.nics().size()
+                    + g1.domid() + " " + g1.nics().size() + " NICs, dom" + g2.domid() + " " + g2.nics().size()
                     + " NICs)"), Map.of());
         }
-        BootedGuest g1 = from;
-        BootedGuest g2 = to;
         GuestNic n1 = g1.nics().getFirst();
         GuestNic n2 = g2.nics().getFirst();
         List<Frame> back = new ArrayList<>();
