@@ -9,18 +9,12 @@ import io.xensim.blk.front.BlkfrontDrivers;
 import io.xensim.blk.guest.BlkStatus;
 import io.xensim.blk.image.RawImage;
 import io.xensim.blk.protocol.BlkifRing;
-import io.xensim.testbed.scenario.DemoSteps;
-import io.xensim.xenbus.DomainConfig;
 import io.xensim.xenbus.Hypervisor;
-import io.xensim.xenbus.ManualClock;
-import io.xensim.xenbus.ThreadingMode;
 import io.xensim.xenbus.bus.XenbusState;
 import io.xensim.xenbus.event.SendFilter;
-import io.xensim.xenbus.grant.MapResult;
 import io.xensim.xenbus.toolstack.DeviceConfig;
 import io.xensim.xenbus.toolstack.ManagedDomain;
 import io.xensim.xenbus.toolstack.Toolstack;
-import io.xensim.xenbus.toolstack.ToolstackConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -52,9 +46,7 @@ public final class BlkPair implements AutoCloseable {
 
     private final Path dir;
     private final Path image;
-    private final ManualClock clock = new ManualClock();
-    private final Hypervisor hv;
-    private final DemoSteps steps;
+    private final FaultHost host;
     private final Toolstack toolstack;
     private final ManagedDomain guest;
     private final int devid;
@@ -63,16 +55,14 @@ public final class BlkPair implements AutoCloseable {
         dir = Files.createTempDirectory("xensim-fault-");
         image = dir.resolve("xvda.img");
         RawImage.create(image, SECTORS, RawImage.Allocation.SPARSE).close();
-        hv = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).build();
-        steps = new DemoSteps(hv, clock);
-        toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
-        steps.await(new Blkback(BlkbackConfig.defaults(), ImageOpener.raw()).install(toolstack));
-        guest = steps.await(toolstack.createDomain(DomainConfig.of(DOMID, "guest" + DOMID, 16)));
-        steps.await(guest.frontends().register(BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT.withMaxQueues(1))));
+        host = new FaultHost();
+        toolstack = host.toolstack();
+        host.await(new Blkback(BlkbackConfig.defaults(), ImageOpener.raw()).install(toolstack));
+        guest = host.guest(DOMID, BlkfrontDrivers.frontend(BlkfrontConfig.DEFAULT.withMaxQueues(1)));
         var vbd = DeviceConfig.vbd(DOMID, 0, Blkback.disk(VDEV, image.toString()));
         devid = vbd.devid();
-        steps.await(toolstack.addDevice(vbd));
-        steps.runUntil(this::connected);
+        host.await(toolstack.addDevice(vbd));
+        host.runUntil(this::connected);
         if (!connected()) {
             close();
             throw new IllegalStateException("the pair did not connect");
@@ -89,8 +79,12 @@ public final class BlkPair implements AutoCloseable {
         }
     }
 
+    FaultHost host() {
+        return host;
+    }
+
     public Hypervisor hypervisor() {
-        return hv;
+        return host.hypervisor();
     }
 
     public Toolstack toolstack() {
@@ -107,18 +101,22 @@ public final class BlkPair implements AutoCloseable {
 
     /** Runs every domain until nothing is left to run. */
     public void run() {
-        steps.runUntil(() -> !hv.hasPendingWork());
+        host.run();
     }
 
     /** Runs every domain until {@code done} or nothing is left to run; whether {@code done} then holds. */
     public boolean runUntil(BooleanSupplier done) {
-        steps.runUntil(() -> done.getAsBoolean() || !hv.hasPendingWork());
-        return done.getAsBoolean();
+        return host.runUntil(done);
+    }
+
+    /** Moves the clock past the toolstack's timeouts (libxl's 10 s) and lets them fire. */
+    public void expireTimeouts() {
+        host.expireTimeouts();
     }
 
     /** Runs {@code action} on the guest's executor, with its blkfront, and returns its result. */
     public <T> T onGuest(Function<BlkfrontDevice, T> action) {
-        return steps.onDomain(guest, () -> action.apply(front()));
+        return host.onDomain(guest, () -> action.apply(front()));
     }
 
     /** Starts a write of {@code bytes} at {@code sector} on the guest; does not run the domains. */
@@ -137,25 +135,20 @@ public final class BlkPair implements AutoCloseable {
 
     /** Drops (false) or delivers the guest's notifications to dom0 from now on. */
     public void guestToBackendEvents(SendFilter filter) {
-        hv.eventChannels().sendFilter(filter);
+        host.events(filter);
     }
 
     /**
      * dom0 maps the guest's shared ring page ({@code ring-ref}), as blkback itself does, so a fault can write into it;
-     * the mapping lives as long as the pair. The caller must be on dom0's thread or between steps.
+     * the mapping lives as long as the pair. The caller must be on dom0's thread or between host.
      */
     public MemorySegment mapSharedRing() {
-        int ref = ringRef();
-        MapResult map = toolstack.dom0().domain().grantOps().mapGrantRef(DOMID, ref, 0);
-        if (!map.ok()) {
-            throw new IllegalStateException("cannot map ring-ref " + ref + ": status " + map.status());
-        }
-        return map.area();
+        return host.mapFromDom0(DOMID, ringRef());
     }
 
     /** The guest's grant reference of its one shared ring page. */
     public int ringRef() {
-        return Integer.parseInt(steps.await(toolstack.xs().readOptional(frontendDir() + "/ring-ref")).orElseThrow());
+        return Integer.parseInt(host.read(frontendDir() + "/ring-ref"));
     }
 
     public String frontendDir() {
@@ -164,14 +157,12 @@ public final class BlkPair implements AutoCloseable {
 
     /** The guest's event-channel port of its one ring. */
     public int guestPort() {
-        return Integer.parseInt(steps.await(toolstack.xs().readOptional(frontendDir() + "/event-channel"))
-                .orElseThrow());
+        return Integer.parseInt(host.read(frontendDir() + "/event-channel"));
     }
 
     /** The guest notifies its backend once more, as a re-kick of the ring (EVTCHNOP_send on its port). */
     public void kick() {
-        int port = guestPort();
-        steps.onDomain(guest, () -> guest.domain().eventChannels().send(port));
+        host.kick(guest, guestPort());
     }
 
     /** Whether the image file holds {@code bytes} at {@code sector}, read past blkfront and blkback. */
@@ -206,8 +197,7 @@ public final class BlkPair implements AutoCloseable {
 
     @Override
     public void close() {
-        hv.eventChannels().sendFilter(SendFilter.NONE);
-        hv.close();
+        host.close();
         try {
             Files.deleteIfExists(image);
             Files.deleteIfExists(dir);
