@@ -13,6 +13,7 @@ import io.xensim.net.front.NetfrontDevice;
 import io.xensim.net.front.NetfrontDrivers;
 import io.xensim.net.guest.GuestNetInterface.SendResult;
 import io.xensim.net.protocol.NetifRing;
+import io.xensim.xenbus.Hypervisor;
 import io.xensim.xenbus.bus.XenbusState;
 import io.xensim.xenbus.event.SendFilter;
 import io.xensim.xenbus.toolstack.DeviceConfig;
@@ -79,6 +80,10 @@ public final class VifPair implements AutoCloseable {
 
     FaultHost host() {
         return host;
+    }
+
+    public Hypervisor hypervisor() {
+        return host.hypervisor();
     }
 
     public Toolstack toolstack() {
