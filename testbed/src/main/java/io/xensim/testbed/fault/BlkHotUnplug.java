@@ -87,10 +87,11 @@ public record BlkHotUnplug(boolean silentGuest) implements Fault {
             boolean ended = waiting == 0 && ok + noDevice == n && okInImage == ok;
             boolean passed = removal.isDone() && ended && backendGone && frontGone && answeredBefore < n
                     && (silentGuest ? !byHandshake && forced && noDevice == n : byHandshake && !forced);
-            return Outcome.check(passed, answeredBefore + "/" + n + " answered when the unplug began; removal " + (!removal.isDone() ? "pending" : forced
-                    ? "forced after the 10 s timeout" : "clean") + (byHandshake ? "" : " (no handshake: the guest "
-                    + "never answered)") + ", blkback gone " + backendGone + ", writes: " + ok + " OK (" + okInImage
-                    + " in the image), " + noDevice + " NO_DEVICE, " + waiting + " waiting; device gone " + frontGone);
+            String how = !removal.isDone() ? "pending" : forced ? "forced after the 10 s timeout" : "clean";
+            return Outcome.check(passed, answeredBefore + "/" + n + " answered when the unplug began; removal " + how
+                    + (byHandshake ? "" : " (no handshake: the guest never answered)") + ", blkback gone "
+                    + backendGone + ", writes: " + ok + " OK (" + okInImage + " in the image), " + noDevice
+                    + " NO_DEVICE, " + waiting + " waiting; device gone " + frontGone);
         }
     }
 

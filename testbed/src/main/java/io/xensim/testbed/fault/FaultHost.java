@@ -83,10 +83,12 @@ final class FaultHost implements AutoCloseable {
         run();
     }
 
-    /** Creates guest {@code domid} (16 MiB) through the toolstack, with {@code driver} on its frontend bus. */
-    ManagedDomain guest(int domid, FrontendDriver driver) {
+    /** Creates guest {@code domid} (16 MiB) through the toolstack, with {@code drivers} on its frontend bus. */
+    ManagedDomain guest(int domid, FrontendDriver... drivers) {
         ManagedDomain guest = await(toolstack.createDomain(DomainConfig.of(domid, "guest" + domid, 16)));
-        await(guest.frontends().register(driver));
+        for (FrontendDriver driver : drivers) {
+            await(guest.frontends().register(driver));
+        }
         return guest;
     }
 

@@ -58,8 +58,8 @@ public record NetHotUnplug() implements Fault {
                     && other == SendResult.SENT;
             return Outcome.check(passed, "unplug " + (removal.isDone() ? (clean ? "clean" : "forced") : "pending")
                     + ", " + delivered + " delivered + " + dropped + " tx_dropped of " + FRAMES + ", none after "
-                    + noneAfter + ", guest 1's netfront gone " + frontGone + ", vif1.0 gone " + offBridge + ", guest 2 send "
-                    + other);
+                    + noneAfter + ", guest 1's netfront gone " + frontGone + ", vif1.0 gone " + offBridge
+                    + ", guest 2 send " + other);
         }
     }
 }

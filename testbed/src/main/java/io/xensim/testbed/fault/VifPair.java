@@ -23,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * Two guests on one bridge for a network fault to act on: dom0 runs the real netback with bridge {@code xenbr0}
@@ -30,6 +31,7 @@ import java.util.function.BooleanSupplier;
  * added as libxl adds it ({@link DeviceConfig#vif}, trusted, default MTU), one queue each. Guest 1 sends, guest 2
  * receives, or the other way round; what each guest's netfront delivered is kept in order ({@link #received}).
  * Built on the same {@link FaultHost} as {@link BlkPair}; wired as {@code xensim demo --net} wires its guests.
+ * {@link #connectWithDisk()} also gives guest 1 a {@link FaultDisk}, for faults about one device among several.
  *
  * <p><b>Threading:</b> INVOKER mode: the thread that built the pair steps every domain; a netfront is only touched
  * on its guest's executor ({@link #onGuest}, {@link #send}).
@@ -48,16 +50,20 @@ public final class VifPair implements AutoCloseable {
     /** When guest 2 received each frame of {@link #received2}, on the simulated clock. */
     private final List<Long> receivedAt2 = new ArrayList<>();
 
-    private VifPair() {
+    /** Guest 1's vbd, or null. */
+    private final FaultDisk disk;
+
+    private VifPair(boolean withDisk) {
         Toolstack ts = host.toolstack();
         host.await(netback.install(ts));
         guest1 = host.guest(1, NetfrontDrivers.frontend(NetfrontConfig.DEFAULT));
         guest2 = host.guest(2, NetfrontDrivers.frontend(NetfrontConfig.DEFAULT));
         addVif(1);
         addVif(2);
-        if (!host.runUntil(() -> connected(1) && connected(2))) {
+        disk = withDisk ? new FaultDisk(host, guest1) : null;
+        if (!host.runUntil(() -> connected(1) && connected(2) && (disk == null || disk.connected()))) {
             close();
-            throw new IllegalStateException("the vifs did not connect");
+            throw new IllegalStateException("the devices did not connect");
         }
         host.run();
         host.onDomain(guest1, () -> {
@@ -75,7 +81,20 @@ public final class VifPair implements AutoCloseable {
 
     /** A pair with both vifs connected; {@link #close()} it. */
     public static VifPair connect() {
-        return new VifPair();
+        return new VifPair(false);
+    }
+
+    /** The same, and guest 1 also has a connected {@link FaultDisk} ({@link #disk()}). */
+    public static VifPair connectWithDisk() {
+        return new VifPair(true);
+    }
+
+    /** Guest 1's vbd ({@link #connectWithDisk()} only). */
+    public FaultDisk disk() {
+        if (disk == null) {
+            throw new IllegalStateException("disk: none (expected: a pair made by connectWithDisk)");
+        }
+        return disk;
     }
 
     FaultHost host() {
@@ -150,7 +169,7 @@ public final class VifPair implements AutoCloseable {
     }
 
     /** Runs {@code action} on guest {@code domid}'s executor with its netfront, and returns its result. */
-    public <T> T onGuest(int domid, java.util.function.Function<NetfrontDevice, T> action) {
+    public <T> T onGuest(int domid, Function<NetfrontDevice, T> action) {
         return host.onDomain(guest(domid), () -> action.apply(front(domid)));
     }
 
@@ -225,5 +244,8 @@ public final class VifPair implements AutoCloseable {
     public void close() {
         netback.close();
         host.close();
+        if (disk != null) {
+            disk.close();
+        }
     }
 }
