@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
  * removes the device anyway (forced: the removal completes with false). blkback lets go of the ring at once; the
  * guest, when its events flow again, finds its device gone and fails every write with {@code NO_DEVICE}.
  *
- * <p><b>Reference:</b> libxl_device.c ({@code libxl__device_destroy}, {@code device_backend_callback} on timeout:
- * "unable to remove device", then the forced removal); Linux 6.1 drivers/block/xen-blkfront.c
+ * <p><b>Reference:</b> libxl_device.c ({@code device_backend_callback}: on {@code ERROR_TIMEDOUT} of a removal,
+ * "Timeout reached, initiating forced remove", {@code libxl__initiate_device_generic_remove} with force); Linux 6.1 drivers/block/xen-blkfront.c
  * ({@code blkback_changed} Closing, {@code blkfront_closing}, {@code blkfront_remove}) and xen-blkback/xenbus.c
  * ({@code frontend_changed}, {@code xen_blkif_disconnect}).
  */

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * affected: guest 2 still sends.
  *
  * <p><b>Reference:</b> Linux 6.1 drivers/net/xen-netfront.c ({@code xennet_tx_buf_gc}: "Response has incorrect
- * id", {@code info->broken}, XSA-391).
+ * id", {@code info->broken}).
  */
 public record NetCorruptResponse() implements Fault {
     public static final int BAD_ID = 4096;
