@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Drop a notification on the network path: the event netfront sends on guest 1's tx port for its first frame never
  * reaches netback. A second frame sends no event either: netback, having found the ring empty, set
  * {@code req_event} one past what it had consumed, so {@code RING_PUSH_REQUESTS_AND_CHECK_NOTIFY} finds it already
- * told. Neither netfront nor netback re-polls a tx ring on a timer (netback's only tx timer is the credit
- * window, which is not armed here), so both frames stall, sent but undelivered, without the guest spinning, until
- * the ring is kicked again; then both reach guest 2, in order, once.
+ * told. Neither netfront nor netback re-polls a tx ring on a timer (netback's one tx timer, the credit timer, is
+ * armed only when a vif's rate limit runs out, and none is set here), so both frames stall, sent but undelivered,
+ * without the guest spinning, until the ring is kicked again; then both reach guest 2, in order, once.
  *
  * <p><b>Reference:</b> xen/include/public/io/ring.h ({@code RING_PUSH_REQUESTS_AND_CHECK_NOTIFY},
  * {@code RING_FINAL_CHECK_FOR_REQUESTS}); Linux 6.1 drivers/net/xen-netfront.c ({@code xennet_start_xmit}) and
