@@ -28,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public record BlkHotUnplug(boolean silentGuest) implements Fault {
     public static final int EXTRA = 8;
+    /** How the toolstack's note of a forced unplug ends ({@code Toolstack.removeDevice}). */
+    public static final String FORCED_NOTE = "did not reach Closed within 10000 ms; removing the device anyway";
     private static final int BYTES = 4096;
 
     @Override
@@ -69,6 +71,8 @@ public record BlkHotUnplug(boolean silentGuest) implements Fault {
                 pair.expireTimeouts(); // libxl's LIBXL_DESTROY_TIMEOUT
             }
             boolean forced = removal.isDone() && !removal.join();
+            String note = pair.host().notes().stream().filter(line -> line.startsWith("unplug: ")).findFirst()
+                    .orElse("no note");
             pair.run();
             boolean backendGone = Blkback.device(ts, BlkPair.DOMID, pair.devid()).isEmpty();
             pair.guestToBackendEvents((fromDomid, fromPort, toDomid, toPort) -> true);
@@ -86,10 +90,12 @@ public record BlkHotUnplug(boolean silentGuest) implements Fault {
                     .map(f -> pair.onGuest(x -> x.state()) == GuestBlockDevice.State.GONE).orElse(true);
             boolean ended = waiting == 0 && ok + noDevice == n && okInImage == ok;
             boolean passed = removal.isDone() && ended && backendGone && frontGone && answeredBefore < n
-                    && (silentGuest ? !byHandshake && forced && noDevice == n : byHandshake && !forced);
+                    && (silentGuest ? !byHandshake && forced && noDevice == n && note.endsWith(FORCED_NOTE)
+                    : byHandshake && !forced && note.equals("no note"));
             String how = !removal.isDone() ? "pending" : forced ? "forced after the 10 s timeout" : "clean";
             return Outcome.check(passed, answeredBefore + "/" + n + " answered when the unplug began; removal " + how
-                    + (byHandshake ? "" : " (no handshake: the guest never answered)") + ", blkback gone "
+                    + (byHandshake ? "" : " (no handshake: the guest never answered; toolstack: " + note + ")")
+                    + ", blkback gone "
                     + backendGone + ", writes: " + ok + " OK (" + okInImage + " in the image), " + noDevice
                     + " NO_DEVICE, " + waiting + " waiting; device gone " + frontGone);
         }

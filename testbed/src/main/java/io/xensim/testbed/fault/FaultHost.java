@@ -11,8 +11,11 @@ import io.xensim.xenbus.grant.MapResult;
 import io.xensim.xenbus.toolstack.ManagedDomain;
 import io.xensim.xenbus.toolstack.Toolstack;
 import io.xensim.xenbus.toolstack.ToolstackConfig;
+import io.xensim.xenbus.trace.TraceEvent;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -30,12 +33,18 @@ import java.util.function.Supplier;
  */
 final class FaultHost implements AutoCloseable {
     private final ManualClock clock = new ManualClock();
+    /** The toolstack's and drivers' notes ({@link TraceEvent.Kind#INFO}), such as a forced unplug's. */
+    private final List<String> notes = new CopyOnWriteArrayList<>();
     private final Hypervisor hv;
     private final DemoSteps steps;
     private final Toolstack toolstack;
 
     FaultHost() {
-        hv = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).build();
+        hv = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).tracer(e -> {
+            if (e.kind() == TraceEvent.Kind.INFO) {
+                notes.add(e.detail());
+            }
+        }).build();
         steps = new DemoSteps(hv, clock);
         toolstack = Toolstack.start(hv, ToolstackConfig.defaults());
     }
@@ -50,6 +59,11 @@ final class FaultHost implements AutoCloseable {
 
     ManualClock clock() {
         return clock;
+    }
+
+    /** The INFO notes traced so far, in order (the toolstack's "removing the device anyway", for one). */
+    List<String> notes() {
+        return List.copyOf(notes);
     }
 
     /** Runs the domains until {@code future} completes; fails if nothing is left to run before that. */
