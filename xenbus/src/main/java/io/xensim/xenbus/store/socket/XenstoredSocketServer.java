@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +66,13 @@ public final class XenstoredSocketServer implements AutoCloseable {
     private final Path socketPath;
     private final Channel serverChannel;
     private final ChannelGroup clients;
+    private final AtomicInteger accepted;
     private final EventLoopGroup ownedGroup;
     private volatile boolean closed;
 
     private XenstoredSocketServer(Path socketPath, Channel serverChannel, ChannelGroup clients,
-            EventLoopGroup ownedGroup) {
+            AtomicInteger accepted, EventLoopGroup ownedGroup) {
+        this.accepted = accepted;
         this.socketPath = socketPath;
         this.serverChannel = serverChannel;
         this.clients = clients;
@@ -129,6 +132,7 @@ public final class XenstoredSocketServer implements AutoCloseable {
         clearStaleSocket(path);
         Files.createDirectories(path.getParent());
         ChannelGroup clients = new DefaultChannelGroup("xenstored-clients", GlobalEventExecutor.INSTANCE);
+        AtomicInteger accepted = new AtomicInteger();
         var bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(EpollServerDomainSocketChannel.class)
@@ -136,6 +140,7 @@ public final class XenstoredSocketServer implements AutoCloseable {
                     @Override
                     protected void initChannel(EpollDomainSocketChannel ch) {
                         clients.add(ch);
+                        accepted.incrementAndGet();
                         ch.pipeline().addLast("frame", new XsWireFrameDecoder())
                                 .addLast("encode", XsWireEncoder.INSTANCE)
                                 .addLast("xenstored", new XenstoredChannelHandler(xenstored, options));
@@ -148,7 +153,7 @@ public final class XenstoredSocketServer implements AutoCloseable {
             throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
         log.info("xenstored listening on {} (connections act as dom{})", path, options.domid());
-        return new XenstoredSocketServer(path, server, clients, owned);
+        return new XenstoredSocketServer(path, server, clients, accepted, owned);
     }
 
     /**
@@ -184,6 +189,11 @@ public final class XenstoredSocketServer implements AutoCloseable {
     /** Client connections currently open. */
     public int openConnections() {
         return clients.size();
+    }
+
+    /** Client connections accepted since the start, closed ones included. */
+    public int acceptedConnections() {
+        return accepted.get();
     }
 
     public boolean isClosed() {
