@@ -20,6 +20,9 @@ import java.util.Objects;
  * by itself it is a no-op. It must not block and must not touch xenstored.
  *
  * <p><b>Threading:</b> immutable.
+ *
+ * <p><b>Reference:</b> C xenstored's {@code new_connection()} (socket connections are dom0's and privileged) and
+ * {@code domain_is_unprivileged()}; a guest's connection otherwise only comes from its ring ({@code introduce}).
  */
 public record XenstoredSocketOptions(int domid, Runnable onHandOff) {
     private static final Runnable NOTHING = () -> { };
