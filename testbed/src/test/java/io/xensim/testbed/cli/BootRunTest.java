@@ -186,6 +186,20 @@ class BootRunTest {
     }
 
     @Test
+    void aStopEndsAnOpenEndedWorkloadWhichStillVerifiesWhatItDid() throws Exception {
+        Running r = start(config.toString(), "--workload", "disk", "--for", "forever");
+        assertThat(r.out().toString()).contains("xensim boot: 1 guest running; disk workload");
+
+        r.command().stop();
+
+        assertThat(r.exit().get(60, TimeUnit.SECONDS)).as(r.out()::toString).isZero();
+        assertThat(r.out().toString()).contains("==> workload disk: ok", "xensim: workload stopped early by stop request",
+                "xensim: xl destroy dom1 (pv-on-hvm)", "; workload disk ok; exit 0")
+                .containsPattern("disk: dom1 xvda \\(xen-blkfront\\): \\d+ random writes of 4096 bytes, each read back: "
+                        + "\\d+ verified, 0 failed");
+    }
+
+    @Test
     void forAcceptsForeverAndRefusesANegativeDuration() throws Exception {
         assertThat(new BootCommand.DurationConverter().convert("forever")).isEqualTo(BootCommand.FOREVER);
         Running r = start(config.toString(), "--for", "-1s");
