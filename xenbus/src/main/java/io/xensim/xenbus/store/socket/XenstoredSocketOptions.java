@@ -40,6 +40,11 @@ public record XenstoredSocketOptions(int domid, Runnable onHandOff) {
         return new XenstoredSocketOptions(0, NOTHING);
     }
 
+    /** A per-domain socket: connections act as guest {@code domid}, unprivileged (dom0's socket for 0). */
+    public static XenstoredSocketOptions forDomain(int domid) {
+        return new XenstoredSocketOptions(domid, NOTHING);
+    }
+
     /** The same, with connections acting as {@code domid} (unprivileged unless 0). */
     public XenstoredSocketOptions actingAs(int domid) {
         return new XenstoredSocketOptions(domid, onHandOff);
