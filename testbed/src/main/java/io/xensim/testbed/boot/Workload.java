@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
@@ -34,7 +35,8 @@ import java.util.function.Supplier;
  * whether it did what it claims, the lines to print and its counters.
  *
  * <p><b>Threading:</b> the thread that drives the {@link HvmHost}; the guests' devices are used on their executors
- * ({@link HvmHost#onDomain}). The duration is wall-clock time; each workload does at least one round.
+ * ({@link HvmHost#onDomain}). The duration is wall-clock time; each workload does at least one round, and a
+ * {@code stopped} check that turns true (Ctrl-C) ends the stream and disk rounds early.
  * {@link #ping(HvmHost, BootedGuest, Ipv4Address, BootedGuest, Ipv4Address)}, {@link #stream(HvmHost, BootedGuest,
  * BootedGuest, long)} and {@link #disk(HvmHost, List, long)} are the same rounds counted instead of timed, for
  * {@code xensim demo}, whose output must not depend on the machine's speed.
@@ -64,10 +66,15 @@ public enum Workload {
 
     /** Runs on {@code guests} (in domid order) for about {@code duration}. */
     public Result run(HvmHost host, List<BootedGuest> guests, Duration duration) {
+        return run(host, guests, duration, () -> false);
+    }
+
+    /** Runs on {@code guests} for about {@code duration}, or until {@code stopped} (checked between rounds). */
+    public Result run(HvmHost host, List<BootedGuest> guests, Duration duration, BooleanSupplier stopped) {
         return switch (this) {
             case PING -> ping(host, guests);
-            case STREAM -> stream(host, guests, untilDeadline(duration));
-            case DISK -> disk(host, guests, () -> untilDeadline(duration));
+            case STREAM -> stream(host, guests, untilDeadline(duration, stopped));
+            case DISK -> disk(host, guests, () -> untilDeadline(duration, stopped));
         };
     }
 
@@ -125,10 +132,10 @@ public enum Workload {
         return stream(host, List.of(from, to), sent -> sent < frames);
     }
 
-    /** Before each round after the first: whether to do another, given the rounds done. */
-    private static LongPredicate untilDeadline(Duration duration) {
-        long deadline = System.nanoTime() + duration.toNanos();
-        return done -> System.nanoTime() < deadline;
+    /** Before each round after the first: whether to do another (not past the deadline, not stopped). */
+    private static LongPredicate untilDeadline(Duration duration, BooleanSupplier stopped) {
+        long deadline = deadline(duration);
+        return done -> System.nanoTime() - deadline < 0 && !stopped.getAsBoolean();
     }
 
     private static Result stream(HvmHost host, List<BootedGuest> guests, LongPredicate more) {
@@ -219,6 +226,13 @@ public enum Workload {
         counters.put("verified", verified);
         counters.put("failed", failed);
         return new Result(ok, lines, counters);
+    }
+
+    /** When {@code duration} from now ends, in {@code System.nanoTime()}; about 146 years at most. */
+    private static long deadline(Duration duration) {
+        long now = System.nanoTime();
+        return duration.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) >= 0 ? now + Long.MAX_VALUE / 2
+                : now + duration.toNanos();
     }
 
     /** Sends {@code frame} from {@code nic}, waiting for room when its TX queue is full, then runs the host idle. */

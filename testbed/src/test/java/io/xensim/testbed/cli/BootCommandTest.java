@@ -144,7 +144,7 @@ class BootCommandTest {
     void helpListsTheOptions() {
         assertThat(xensim("boot", "--help")).isZero();
         assertThat(out.toString()).contains("CONFIG", "--cmdline", "--profile", "--toolstack", "--for", "--workload",
-                "--pcap", "--json", "sparse 64 MiB");
+                "--pcap", "--json", "sparse 64 MiB", "--xenstore-socket", "forever", "SIGTERM", "xl destroy");
     }
 
     @Test
