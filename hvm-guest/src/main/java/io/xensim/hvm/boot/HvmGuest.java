@@ -209,7 +209,11 @@ public final class HvmGuest {
      */
     static NetfrontConfig netfrontConfig(BootParams params, DomainSpec spec) {
         int queues = params.pvDrivers().netfrontQueues(spec.vcpus());
-        return NetfrontConfig.DEFAULT.withMaxQueues(Math.min(queues, PvDriverParams.NETFRONT_MAX_QUEUES_DEFAULT));
+        // An unsigned int in Linux: a value past INT_MAX is negative here and is capped like any large one.
+        if (Integer.compareUnsigned(queues, PvDriverParams.NETFRONT_MAX_QUEUES_DEFAULT) > 0) {
+            queues = PvDriverParams.NETFRONT_MAX_QUEUES_DEFAULT;
+        }
+        return NetfrontConfig.DEFAULT.withMaxQueues(queues);
     }
 
     /**

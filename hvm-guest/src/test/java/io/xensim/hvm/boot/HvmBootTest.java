@@ -181,6 +181,16 @@ class HvmBootTest {
         guest.shutdown();
     }
 
+    /** More queues than netback offers (up to UINT_MAX) negotiate what netback offers. */
+    @ParameterizedTest
+    @CsvSource({"8", "9", "4294967295"})
+    void moreNetfrontQueuesThanOfferedNegotiateTheOffer(String maxQueues) {
+        var guest = boot(config(1, "mac=" + MAC, "hda"), "ro xen_pv_hvm=enable xen_netfront.max_queues=" + maxQueues,
+                "rhel6.0", ToolstackDialect.XL).orElseThrow();
+        assertThat(guest.log()).contains("xensim: eth0: netfront uses 4 queues");
+        guest.shutdown();
+    }
+
     @Test
     void auxIdeDisksKeepsThePrimaryMasterOnIdeAndUnplugsTheRest() {
         String cfg = config(1, "mac=" + MAC, "hda").replace("disk = [ 'file:/srv/rhel6.img,hda,w' ]",
