@@ -75,6 +75,9 @@ class BootCommandTest {
             "seed-type-netfront        | --toolstack=xl   | 0 | eth0  8139too      | sda   ata_piix         | -",
             "seed-type-netfront        | --toolstack=xm   | 0 | -                  | sda   ata_piix         | NO NETWORK",
             "nmi-watchdog-panic        |                  | 1 | -                  | -                      | -",
+            "multi-queue               | --profile=linux  | 0 | eth0  xen-netfront | xvda  xen-blkfront     | eth0: netfront uses 4 queues",
+            "multi-queue               | --profile=linux  | 0 | eth0  xen-netfront | xvda  xen-blkfront     | xvda: blkfront uses 2 rings of 1 page",
+            "multi-page-ring           | --profile=linux  | 0 | eth0  xen-netfront | xvda  xen-blkfront     | xvda: blkfront uses 1 ring of 4 pages (ring-page-order 2)",
     })
     void everyExampleBootsToWhatItsHeaderSays(String example, String option, int exit, String nics, String disks,
             String note) throws IOException {
