@@ -2,6 +2,7 @@ package io.xensim.xenbus.store.server;
 
 import io.xensim.xenbus.store.wire.XsMessage;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,6 +28,8 @@ final class Connections {
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
     private final Set<XsConnection> all = new LinkedHashSet<>();
+    private final WatchIndex<XsConnection> watchIndex = new WatchIndex<>();
+    private long registrations; // numbers the connections in attach order (XsConnection.order)
     private final DomainTable domains;
 
     Connections(DomainTable domains) {
@@ -36,6 +39,7 @@ final class Connections {
     /** Adds a connection at its first task (idempotent; a connection already closed stays out). */
     void register(XsConnection c) {
         if (c.markRegistered()) {
+            c.order(registrations++);
             all.add(c);
             domains.connected(c.info().domid());
         }
@@ -61,6 +65,7 @@ final class Connections {
     void deleteAllWatches(XsConnection c) {
         int domid = c.info().domid();
         for (Watch w : c.clearWatches()) {
+            watchIndex.removed(c, w.path());
             domains.watchRemoved(domid, w.memory());
         }
     }
@@ -90,28 +95,40 @@ final class Connections {
         return out;
     }
 
+    /** {@code w} was added to {@code c}'s watches. */
+    void watchAdded(XsConnection c, Watch w) {
+        watchIndex.added(c, w.path());
+    }
+
+    /** {@code w} was removed from {@code c}'s watches. */
+    void watchRemoved(XsConnection c, Watch w) {
+        watchIndex.removed(c, w.path());
+    }
+
     /**
-     * The connections with at least one watch, in connection order, or null if there are none. A snapshot, because
-     * sending an event may disconnect a connection whose sink fails; a connection without watches gets no event, so
-     * leaving it out changes nothing.
+     * The connections with a watch that may match a change of {@code name} ({@code exact}: only watches on
+     * {@code name} itself), in connection order, or null if there are none. A snapshot, because sending an event
+     * may disconnect a connection whose sink fails. A connection left out has no watch that could match, so
+     * leaving it out changes nothing (C {@code fire_watches()} visits it and sends nothing).
      */
-    XsConnection[] watchers() {
-        int n = 0;
-        for (XsConnection c : all) {
-            if (c.hasWatches()) {
-                n++;
-            }
+    XsConnection[] watchers(String name, boolean exact) {
+        if (watchIndex.isEmpty()) {
+            return null;   // no watch anywhere (most writes of a benchmark or an early boot)
         }
-        if (n == 0) {
+        List<XsConnection> found = new ArrayList<>();
+        watchIndex.collect(name, exact, found);
+        found.removeIf(c -> !all.contains(c));
+        if (found.isEmpty()) {
             return null;
         }
-        XsConnection[] out = new XsConnection[n];
-        int i = 0;
-        for (XsConnection c : all) {
-            if (c.hasWatches()) {
-                out[i++] = c;
+        found.sort((a, b) -> Long.compare(a.order(), b.order()));
+        XsConnection[] out = new XsConnection[found.size()];
+        int n = 0;
+        for (XsConnection c : found) {
+            if (n == 0 || out[n - 1] != c) {
+                out[n++] = c;
             }
         }
-        return out;
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 }

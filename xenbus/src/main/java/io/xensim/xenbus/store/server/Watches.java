@@ -73,7 +73,7 @@ final class Watches {
     }
 
     void fireGlobal(String name, NodeRecord node, boolean exact, List<XsPermission> oldPerms) {
-        XsConnection[] watchers = connections.watchers();
+        XsConnection[] watchers = connections.watchers(name, exact);
         if (watchers == null) {
             return;   // no watch anywhere: nothing to match (most writes of a benchmark or a boot)
         }
@@ -86,7 +86,7 @@ final class Watches {
 
     /** {@code @introduceDomain} and {@code @releaseDomain} events go only to connections the special node admits. */
     void fireSpecial(String name, boolean exact) {
-        XsConnection[] watchers = connections.watchers();
+        XsConnection[] watchers = connections.watchers(name, exact);
         if (watchers == null) {
             return;
         }
@@ -174,6 +174,7 @@ final class Watches {
         var watch = new Watch(path, token, relativeBase);
         quotas.checkWatch(r, watch);
         r.conn.addWatch(watch);
+        connections.watchAdded(r.conn, watch);
         domains.watchAdded(r.domid(), watch.memory());
         // "We fire once up front: simplifies clients and restart."
         var event = XsMessage.watchEvent(watch.eventPath(watch.path()), token);
@@ -194,6 +195,7 @@ final class Watches {
         if (w == null) {
             throw fail(ENOENT);
         }
+        connections.watchRemoved(r.conn, w);
         domains.watchRemoved(r.domid(), w.memory());
         return r.ack(XsType.XS_UNWATCH);
     }
