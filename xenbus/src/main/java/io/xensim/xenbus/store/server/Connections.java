@@ -2,7 +2,6 @@ package io.xensim.xenbus.store.server;
 
 import io.xensim.xenbus.store.wire.XsMessage;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,7 +27,7 @@ final class Connections {
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
     private final Set<XsConnection> all = new LinkedHashSet<>();
-    private final WatchIndex<XsConnection> watchIndex = new WatchIndex<>();
+    private final WatchIndex<XsConnection> watchIndex = new WatchIndex<>(XsConnection::order);
     private long registrations; // numbers the connections in attach order (XsConnection.order)
     private final DomainTable domains;
 
@@ -65,7 +64,7 @@ final class Connections {
     void deleteAllWatches(XsConnection c) {
         int domid = c.info().domid();
         for (Watch w : c.clearWatches()) {
-            watchIndex.removed(c, w.path());
+            watchIndex.removed(c, w);
             domains.watchRemoved(domid, w.memory());
         }
     }
@@ -97,38 +96,24 @@ final class Connections {
 
     /** {@code w} was added to {@code c}'s watches. */
     void watchAdded(XsConnection c, Watch w) {
-        watchIndex.added(c, w.path());
+        watchIndex.added(c, w);
     }
 
     /** {@code w} was removed from {@code c}'s watches. */
     void watchRemoved(XsConnection c, Watch w) {
-        watchIndex.removed(c, w.path());
+        watchIndex.removed(c, w);
     }
 
     /**
-     * The connections with a watch that may match a change of {@code name} ({@code exact}: only watches on
-     * {@code name} itself), in connection order, or null if there are none. A snapshot, because sending an event
-     * may disconnect a connection whose sink fails. A connection left out has no watch that could match, so
-     * leaving it out changes nothing (C {@code fire_watches()} visits it and sends nothing).
+     * The watches matching a change of {@code name} ({@code exact}: only watches on {@code name} itself), by
+     * connection in connection order, each connection's in registration order (see {@link WatchIndex}). A
+     * connection left out has no watch that could match: C {@code fire_watches()} visits it and sends nothing.
      */
-    XsConnection[] watchers(String name, boolean exact) {
-        if (watchIndex.isEmpty()) {
-            return null;   // no watch anywhere (most writes of a benchmark or an early boot)
+    List<WatchIndex.Match<XsConnection>> watchesMatching(String name, boolean exact) {
+        List<WatchIndex.Match<XsConnection>> matches = watchIndex.matches(name, exact);
+        if (!matches.isEmpty()) {
+            matches.removeIf(m -> !all.contains(m.connection()));
         }
-        List<XsConnection> found = new ArrayList<>();
-        watchIndex.collect(name, exact, found);
-        found.removeIf(c -> !all.contains(c));
-        if (found.isEmpty()) {
-            return null;
-        }
-        found.sort((a, b) -> Long.compare(a.order(), b.order()));
-        XsConnection[] out = new XsConnection[found.size()];
-        int n = 0;
-        for (XsConnection c : found) {
-            if (n == 0 || out[n - 1] != c) {
-                out[n++] = c;
-            }
-        }
-        return n == out.length ? out : Arrays.copyOf(out, n);
+        return matches;
     }
 }
