@@ -44,7 +44,8 @@ public final class XenstoredCommand implements Callable<Integer> {
     Path socket;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
-            description = "TRACE, DEBUG, INFO, WARN or ERROR (default: $XENSIM_LOG_LEVEL, else INFO).")
+            description = "TRACE, DEBUG, INFO, WARN or ERROR (default: $XENSIM_LOG_LEVEL, else WARN; `xensim -v "
+                    + "xenstored` gives INFO).")
     String logLevel;
 
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -55,8 +56,8 @@ public final class XenstoredCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (logLevel != null) {
-            var root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-            if (root instanceof ch.qos.logback.classic.Logger logback) {
+            // io.xensim's logger, the one the top command's -v sets (the root's level no longer reaches it).
+            if (LoggerFactory.getLogger(Xensim.LOGGER) instanceof ch.qos.logback.classic.Logger logback) {
                 logback.setLevel(Level.toLevel(logLevel, Level.INFO));
             }
         }
