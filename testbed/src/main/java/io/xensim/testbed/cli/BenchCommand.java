@@ -31,7 +31,7 @@ import picocli.CommandLine.Unmatched;
         description = {"Run the JMH benchmarks (JMH's own options, e.g. `bench RingThroughput -f 1 -wi 3 -i 5`;"
                 + " `bench -l` lists them, `bench -h` shows JMH's help).",
                 "`bench --quick [NAME...]` runs a short set (key cases only, 1 fork, warm-up 1 x 1 s, measurement"
-                        + " 2 x 1 s; about 2 minutes, one NAME much less) and prints each case's score, its in-run"
+                        + " 3 x 1 s; about 2 minutes, one NAME much less) and prints each case's score, its in-run"
                         + " baseline, the ratio and the target from docs/PERFORMANCE.md (met/missed). NAME: "
                         + QuickSet.NAMES + ". JMH's -f, -wi, -w, -i, -r and -jvmArgsAppend override the short"
                         + " settings, e.g. `bench --quick NetifPair -i 5`.",
@@ -88,8 +88,14 @@ final class BenchCommand implements Callable<Integer> {
 
     private int quick() {
         QuickCli args = QuickCli.parse(spec.commandLine(), jmhArgs);
-        QuickBench.Results results = new QuickBench(args.groups(), args.settings(), Progress.onStderr(spec),
-                System.err).run();
+        QuickBench.Results results;
+        try {
+            results = new QuickBench(args.groups(), args.settings(), Progress.onStderr(spec), System.err).run();
+        } catch (QuickBench.Aborted e) {
+            spec.commandLine().getErr().println("xensim bench --quick: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(QuickReport.json(results));

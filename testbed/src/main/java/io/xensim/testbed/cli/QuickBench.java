@@ -31,11 +31,12 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <p><b>Threading:</b> the command's thread; JMH forks a JVM per case and waits for it.
  */
 final class QuickBench {
-    /** What the quick set runs unless the user's JMH options override it: about 5 s per case with the fork. */
+    /** What the quick set runs unless the user's JMH options override it: about 6 s per case with the fork. */
     static final int FORKS = 1;
     static final int WARMUP_ITERATIONS = 1;
     static final TimeValue WARMUP_TIME = TimeValue.seconds(1);
-    static final int MEASUREMENT_ITERATIONS = 2;
+    /** Three, because JMH gives no error bar for fewer. */
+    static final int MEASUREMENT_ITERATIONS = 3;
     static final TimeValue MEASUREMENT_TIME = TimeValue.seconds(1);
 
     /** The run settings, the quick defaults with the user's overrides applied. */
@@ -67,6 +68,13 @@ final class QuickBench {
     record Results(Settings settings, List<Measured> measured, List<Paired> paired) {
         boolean allRan() {
             return measured.stream().allMatch(Measured::ok);
+        }
+    }
+
+    /** JMH could not run at all; the run stops at the first such case. */
+    static final class Aborted extends RuntimeException {
+        Aborted(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -131,7 +139,10 @@ final class QuickBench {
             results = new Runner(options.build(), OutputFormatFactory.createFormatInstance(jmhOut,
                     VerboseMode.NORMAL)).run();
         } catch (RunnerException e) {
-            return failed(g, c, "JMH: " + e.getMessage(), log);
+            // JMH itself could not run (its lock held by another JMH run, a broken jar): so would every next case.
+            progress.done();
+            failures.print(log.toString(StandardCharsets.UTF_8));
+            throw new Aborted(g.name() + " " + c.id() + ": JMH: " + e.getMessage(), e);
         }
         if (results.size() != 1) {
             return failed(g, c, results.isEmpty() ? "the benchmark produced no result"

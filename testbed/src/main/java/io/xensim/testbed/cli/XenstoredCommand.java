@@ -44,8 +44,8 @@ public final class XenstoredCommand implements Callable<Integer> {
     Path socket;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
-            description = "TRACE, DEBUG, INFO, WARN or ERROR (default: $XENSIM_LOG_LEVEL, else WARN; `xensim -v "
-                    + "xenstored` gives INFO).")
+            description = "TRACE, DEBUG, INFO, WARN or ERROR (default: $XENSIM_LOG_LEVEL, else INFO; `xensim -vv "
+                    + "xenstored` gives DEBUG).")
     String logLevel;
 
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -55,10 +55,12 @@ public final class XenstoredCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (logLevel != null) {
-            // io.xensim's logger, the one the top command's -v sets (the root's level no longer reaches it).
-            if (LoggerFactory.getLogger(Xensim.LOGGER) instanceof ch.qos.logback.classic.Logger logback) {
-                logback.setLevel(Level.toLevel(logLevel, Level.INFO));
+        // A foreground daemon logs its connections: INFO unless told otherwise, or more if the top command's -v
+        // asked for more. Set on io.xensim's logger, the one -v sets (the root's level does not reach it).
+        if (LoggerFactory.getLogger(Xensim.LOGGER) instanceof ch.qos.logback.classic.Logger logback) {
+            Level asked = Level.toLevel(logLevel != null ? logLevel : System.getenv("XENSIM_LOG_LEVEL"), Level.INFO);
+            if (logLevel != null || !asked.isGreaterOrEqual(logback.getEffectiveLevel())) {
+                logback.setLevel(asked);
             }
         }
         MultiThreadIoEventLoopGroup group = XenstoredSocketServer.newEventLoopGroup(1);
