@@ -47,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
     @Unmatched
     List<String> jmhArgs = new ArrayList<>();
 
+    /** {@code --help} only: {@code -h} stays JMH's, as the description says. */
+    @Option(names = "--help", usageHelp = true, description = "Show this help and exit (JMH's own help: -h).")
+    boolean help;
+
     @Option(names = "--scale", description = "Run the scale run instead of JMH.")
     boolean scale;
 

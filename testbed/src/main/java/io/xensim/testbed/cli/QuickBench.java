@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -21,6 +23,7 @@ import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
+import org.openjdk.jmh.util.ListStatistics;
 
 /**
  * The runner behind {@code xensim bench --quick}: runs each {@link QuickSet} case as its own JMH run (one fork,
@@ -166,18 +169,20 @@ final class QuickBench {
         if (metric.per().isEmpty()) {
             return new Measured(g, c, counter.getScore(), counter.getScoreError(), unit, Optional.empty());
         }
-        Result<?> per = result.getSecondaryResults().get(metric.per().get());
-        if (per == null || per.getScore() == 0) {
-            return failed(g, c, "no counter " + metric.per().get() + " to divide by", log);
+        // The two counters move together with the load (both are rates), so their quotient is taken per iteration
+        // and its statistics are JMH's own (mean, 99.9% error): deterministic counts give an error of 0.
+        ListStatistics quotients = new ListStatistics();
+        for (BenchmarkResult fork : result.getBenchmarkResults()) {
+            for (IterationResult iteration : fork.getIterationResults()) {
+                Result<?> n = iteration.getSecondaryResults().get(metric.counter().get());
+                Result<?> d = iteration.getSecondaryResults().get(metric.per().get());
+                if (n == null || d == null || d.getScore() == 0) {
+                    return failed(g, c, "no counter " + metric.per().get() + " to divide by", log);
+                }
+                quotients.addValue(n.getScore() / d.getScore());
+            }
         }
-        double q = counter.getScore() / per.getScore();
-        // First-order propagation of the two relative errors (an upper bound when they are correlated).
-        double error = q * (relative(counter) + relative(per));
-        return new Measured(g, c, q, error, unit, Optional.empty());
-    }
-
-    private static double relative(Result<?> r) {
-        return r.getScore() == 0 ? 0 : Math.abs(r.getScoreError() / r.getScore());
+        return new Measured(g, c, quotients.getMean(), quotients.getMeanErrorAt(0.999), unit, Optional.empty());
     }
 
     private Measured failed(Group g, Case c, String why, ByteArrayOutputStream log) {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         description = {
                 "Run xenstored in the foreground on a Unix domain socket (clients: XENSTORED_PATH=PATH xenstore-ls /).",
                 "A PATH where a server is listening is refused; a stale socket file is replaced.",
-                "Exit status: 0 after SIGINT/SIGTERM, 1 if the socket cannot be served."},
+                "Exit status: 0 after SIGINT/SIGTERM, 1 if the socket cannot be served, 2 usage error."},
         mixinStandardHelpOptions = true)
 public final class XenstoredCommand implements Callable<Integer> {
     static final int STOPPED = 0;

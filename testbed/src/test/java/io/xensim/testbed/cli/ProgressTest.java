@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ProgressTest {
@@ -34,6 +35,32 @@ class ProgressTest {
     void doneWithNothingShownPrintsNothing() {
         new Progress(new PrintWriter(err), true).done();
         assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void aTimedRunShowsElapsedOfTotal() {
+        Progress p = new Progress(new PrintWriter(err), true);
+        p.tick("workload stream", Duration.ofMillis(3_400), Duration.ofSeconds(10));
+        assertThat(err.toString()).isEqualTo("\r[3 s/10 s] workload stream ...");
+    }
+
+    @Test
+    void aTimedRunWithoutATerminalStartsNothingAndPrintsNothing() {
+        Progress p = new Progress(new PrintWriter(err), false);
+        try (Progress.Running r = p.during("workload stream", Duration.ofSeconds(10))) {
+            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("xensim-progress"));
+        }
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void closingATimedRunOnATerminalErasesItsLine() {
+        Progress p = new Progress(new PrintWriter(err), true);
+        Progress.Running r = p.during("w", Duration.ofSeconds(10));
+        r.close();
+        // Whether the first tick ran before close() is up to the scheduler; either way the line ends erased.
+        String s = err.toString();
+        assertThat(s.isEmpty() || s.equals("\r[0 s/10 s] w ...\r" + " ".repeat(16) + "\r")).as(s).isTrue();
     }
 
     @Test

@@ -40,8 +40,8 @@ class QuickReportTest {
         QuickReport.table(new PrintWriter(out), r);
         assertThat(out.toString()).startsWith("xensim bench --quick: 1 fork(s), warm-up 1 x 1 s, measurement 3 x 1 s")
                 .containsPattern("benchmark +case +score +± error +unit +baseline +ratio +target")
-                .containsPattern("XenstoreSocket +socketRead +1\\.58 M +± 202 k +ops/s +echoBaseline +1\\.15x +≥ 0\\.5x"
-                        + " +met\n")
+                .containsPattern("XenstoreSocket +socketRead +1\\.58 M +± 202 k +ops/s +echoBaseline +1\\.15x"
+                        + " +≥ 0\\.5x +met\n")
                 .containsPattern("XenstoreSocket +socketWrite +433 k +± 32\\.4 k +ops/s +echoBaseline +0\\.316x"
                         + " +≥ 0\\.5x +missed\n")
                 .containsPattern("XenstoreSocket +echoBaseline +1\\.37 M +± 266 k +ops/s\n")
