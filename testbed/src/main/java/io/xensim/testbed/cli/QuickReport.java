@@ -71,7 +71,9 @@ final class QuickReport {
 
     private static String[] row(Measured m, String baseline, String ratio, String target, String verdict) {
         String score = m.ok() ? number(m.score()) : "failed";
-        String error = m.ok() && !Double.isNaN(m.error()) ? "± " + number(m.error()) : "";
+        // Deterministic counts divided per iteration leave rounding dust (1e-14), not an error bar.
+        double e = m.error() <= 1e-9 * Math.abs(m.score()) ? 0 : m.error();
+        String error = m.ok() && !Double.isNaN(e) ? "± " + number(e) : "";
         return new String[] {m.group().name(), m.c().id(), score, error, m.unit(), baseline, ratio, target, verdict};
     }
 

@@ -73,6 +73,15 @@ class QuickReportTest {
     }
 
     @Test
+    void roundingDustIsNoErrorBar() {
+        Results r = results(ok("socketRead", 3.5, 9.92e-15), ok("socketWrite", 1, 0.25), ok("echoBaseline", 2, 0));
+        StringWriter out = new StringWriter();
+        QuickReport.table(new PrintWriter(out), r);
+        assertThat(out.toString()).containsPattern("socketRead +3\\.5 +± 0 ")
+                .containsPattern("socketWrite +1 +± 0\\.25 ");
+    }
+
+    @Test
     void numbersKeepThreeSignificantDigits() {
         assertThat(QuickReport.number(0.015625)).isEqualTo("0.0156");
         assertThat(QuickReport.number(27.44)).isEqualTo("27.4");
