@@ -33,11 +33,11 @@ public final class QuickSet {
     public record Metric(Optional<String> counter, Optional<String> per, Optional<String> unit) {
         public static final Metric SCORE = new Metric(Optional.empty(), Optional.empty(), Optional.empty());
 
-        static Metric counter(String name, String unit) {
+        public static Metric counter(String name, String unit) {
             return new Metric(Optional.of(name), Optional.empty(), Optional.of(unit));
         }
 
-        static Metric quotient(String name, String per, String unit) {
+        public static Metric quotient(String name, String per, String unit) {
             return new Metric(Optional.of(name), Optional.of(per), Optional.of(unit));
         }
     }

@@ -94,7 +94,8 @@ final class BenchCommand implements Callable<Integer> {
         QuickCli args = QuickCli.parse(spec.commandLine(), jmhArgs);
         QuickBench.Results results;
         try {
-            results = new QuickBench(args.groups(), args.settings(), Progress.onStderr(spec), System.err).run();
+            results = new QuickBench(args.groups(), args.settings(), Progress.onStderr(spec),
+                    spec.commandLine().getErr()).run();
         } catch (QuickBench.Aborted e) {
             spec.commandLine().getErr().println("xensim bench --quick: " + e.getMessage());
             spec.commandLine().getErr().flush();

@@ -7,6 +7,7 @@ import io.xensim.testbed.bench.QuickSet.Metric;
 import io.xensim.testbed.bench.QuickSet.Ratio;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -84,9 +85,9 @@ final class QuickBench {
     private final List<Group> groups;
     private final Settings settings;
     private final Progress progress;
-    private final PrintStream failures;
+    private final PrintWriter failures;
 
-    QuickBench(List<Group> groups, Settings settings, Progress progress, PrintStream failures) {
+    QuickBench(List<Group> groups, Settings settings, Progress progress, PrintWriter failures) {
         this.groups = List.copyOf(groups);
         this.settings = settings;
         this.progress = progress;

@@ -4,10 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xensim.testbed.bench.NetifPairBenchmark;
+import io.xensim.testbed.bench.QuickSet.Case;
+import io.xensim.testbed.bench.QuickSet.Group;
+import io.xensim.testbed.bench.QuickSet.Metric;
+import io.xensim.testbed.bench.QuickSet.Ratio;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.openjdk.jmh.runner.options.TimeValue;
 
 class BenchQuickCommandTest {
     private final StringWriter out = new StringWriter();
@@ -53,6 +62,30 @@ class BenchQuickCommandTest {
         assertThat(ratio.get("target").get("atLeast").asDouble()).isEqualTo(0.5);
         assertThat(ratio.get("met").asBoolean()).isEqualTo(ratio.get("ratio").asDouble() >= 0.5);
         assertThat(json.get("failed").asInt()).isZero();
+    }
+
+    /**
+     * A case whose benchmark cannot run (a {@code @Param} value its setup cannot parse) has no result: it is
+     * reported with JMH's own account of the run, its ratio stays empty, and the run as a whole has failed.
+     */
+    @Test
+    @Timeout(120)
+    void aCaseWithoutAResultFailsTheRunAndShowsJmhsReport() {
+        Case good = new Case("copy", NetifPairBenchmark.class, "copyBaseline", Map.of("size", "64"),
+                Metric.counter("bytes", "bytes/s"));
+        Case bad = new Case("broken", NetifPairBenchmark.class, "copyBaseline", Map.of("size", "many"),
+                Metric.counter("bytes", "bytes/s"));
+        Group g = new Group("Test", List.of(bad, good), List.of(new Ratio("broken", "copy", Optional.empty())));
+        var settings = new QuickBench.Settings(1, 0, TimeValue.milliseconds(100), 1, TimeValue.milliseconds(100),
+                List.of());
+        QuickBench.Results r = new QuickBench(List.of(g), settings, new Progress(new PrintWriter(err), false),
+                new PrintWriter(err, true)).run();
+        assertThat(r.allRan()).isFalse();
+        assertThat(r.measured().get(0).failure()).hasValue("the benchmark produced no result");
+        assertThat(r.measured().get(1).ok()).isTrue();
+        assertThat(r.paired().getFirst().value()).isNaN();
+        assertThat(err.toString()).contains("xensim bench --quick: Test broken: the benchmark produced no result; "
+                + "JMH's report of the run:").contains("NumberFormatException");
     }
 
     @Test
