@@ -55,8 +55,11 @@ public final class ConformanceCommand implements Callable<Integer> {
             out.println();
         }
         List<Case> cases = new ArrayList<>();
+        Progress progress = Progress.onStderr(spec);
         for (Fault fault : faults) {
+            progress.step(cases.size() + 1, faults.size(), fault.name());
             Case c = run(fault);
+            progress.done();
             cases.add(c);
             if (!json) {
                 out.println((c.passed() ? "PASS  " : "FAIL  ") + fault.name());

@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
                         + "in-memory disk), and print it as a sequence diagram: the keys each end and the toolstack "
                         + "write, the state changes, the grants and the event channels, in order.",
                 "Lifelines: guest (the frontend in d1), xenstore, dom0 (the backend), toolstack (libxl and the "
-                        + "hotplug scripts). Reads, permissions and libxl's /libxl/ bookkeeping are left out."},
+                        + "hotplug scripts). Reads, permissions and libxl's /libxl/ bookkeeping are left out.",
+                "Exit status: 0 diagram printed, 1 the device did not connect or did not close cleanly, 2 usage "
+                        + "error."},
         mixinStandardHelpOptions = true,
         subcommands = {TraceCommand.Vif.class, TraceCommand.Vbd.class})
 public final class TraceCommand implements Callable<Integer> {

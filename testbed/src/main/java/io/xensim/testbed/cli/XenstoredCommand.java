@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         description = {
                 "Run xenstored in the foreground on a Unix domain socket (clients: XENSTORED_PATH=PATH xenstore-ls /).",
                 "A PATH where a server is listening is refused; a stale socket file is replaced.",
-                "Exit status: 0 after SIGINT/SIGTERM, 1 if the socket cannot be served."},
+                "Exit status: 0 after SIGINT/SIGTERM, 1 if the socket cannot be served, 2 usage error."},
         mixinStandardHelpOptions = true)
 public final class XenstoredCommand implements Callable<Integer> {
     static final int STOPPED = 0;
@@ -44,7 +44,8 @@ public final class XenstoredCommand implements Callable<Integer> {
     Path socket;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
-            description = "TRACE, DEBUG, INFO, WARN or ERROR (default: $XENSIM_LOG_LEVEL, else INFO).")
+            description = "TRACE, DEBUG, INFO, WARN or ERROR (default: $XENSIM_LOG_LEVEL, else INFO; `xensim -vv "
+                    + "xenstored` gives DEBUG).")
     String logLevel;
 
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -54,10 +55,12 @@ public final class XenstoredCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (logLevel != null) {
-            var root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-            if (root instanceof ch.qos.logback.classic.Logger logback) {
-                logback.setLevel(Level.toLevel(logLevel, Level.INFO));
+        // A foreground daemon logs its connections: INFO unless told otherwise, or more if the top command's -v
+        // asked for more. Set on io.xensim's logger, the one -v sets (the root's level does not reach it).
+        if (LoggerFactory.getLogger(Xensim.LOGGER) instanceof ch.qos.logback.classic.Logger logback) {
+            Level asked = Level.toLevel(logLevel != null ? logLevel : System.getenv("XENSIM_LOG_LEVEL"), Level.INFO);
+            if (logLevel != null || !asked.isGreaterOrEqual(logback.getEffectiveLevel())) {
+                logback.setLevel(asked);
             }
         }
         MultiThreadIoEventLoopGroup group = XenstoredSocketServer.newEventLoopGroup(1);
