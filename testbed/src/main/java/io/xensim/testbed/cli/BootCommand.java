@@ -233,7 +233,8 @@ public final class BootCommand implements Callable<Integer> {
                 announce(booted, socket, duration.equals(FOREVER) ? "until Ctrl-C (SIGINT) or SIGTERM"
                         : duration.toMillis() + " ms (Ctrl-C stops sooner)");
                 XenstoredStepper.Stopped why;
-                try {
+                try (Progress.Running progress = duration.equals(FOREVER) ? () -> { }
+                        : Progress.onStderr(spec).during("running", duration)) {
                     why = stepper.run(duration);
                 } catch (IllegalStateException e) {
                     // Hypervisor.runUntilIdle: a domain's work threw (our bug, never a client's input alone). Say
@@ -306,7 +307,10 @@ public final class BootCommand implements Callable<Integer> {
                 return null;
             });
         }
-        report.workload(workload, workload.run(host, booted, duration, stepper::stopRequested));
+        // A progress line on a terminal while it runs (Progress: nothing when stderr is not one).
+        try (Progress.Running progress = Progress.onStderr(spec).during(workload.id() + " workload", duration)) {
+            report.workload(workload, workload.run(host, booted, duration, stepper::stopRequested));
+        }
         if (capture != null) {
             PcapWriter tap = capture;
             host.onDomain(host.dom0(), () -> bridge.removeTap(tap));
