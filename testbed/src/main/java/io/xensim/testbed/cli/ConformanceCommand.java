@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "conformance",
         description = {"Inject each fault into the built-in blkfront/blkback and netfront/netback pairs and check its "
                         + "promised outcome.",
-                "Ends with 'N passed, N failed'; exit 0 only if every case passed."},
+                "Ends with 'N passed, N failed'.",
+                "Exit status: 0 every case passed, 1 a case failed, 2 usage error."},
         mixinStandardHelpOptions = true)
 public final class ConformanceCommand implements Callable<Integer> {
     @Spec

@@ -24,13 +24,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "scenario",
         description = {"Replay one of the seed's findings on the simulator and check it.",
-                "Without NAME: list the scenarios. With NAME: run it; exit 0 when its claim held, 1 otherwise."},
+                "Without NAME: list the scenarios. With NAME: run it: its steps, the checks and a Finding:.",
+                "Exit status: 0 when its claim held, 1 when it did not, 2 usage error (an unknown NAME)."},
         mixinStandardHelpOptions = true)
 public final class ScenarioCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The scenario to run.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", completionCandidates = Names.class,
+            description = "The scenario to run: ${COMPLETION-CANDIDATES}.")
     String name;
 
     @Option(names = "--json", description = "Print the list, or the result (held, finding, checks), as JSON; a "
@@ -38,6 +40,14 @@ public final class ScenarioCommand implements Callable<Integer> {
     boolean json;
 
     private final List<Scenario> scenarios;
+
+    /** The scenarios' names, for the help text. */
+    static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Scenarios.all().stream().map(Scenario::name).iterator();
+        }
+    }
 
     public ScenarioCommand() {
         this(Scenarios.all());

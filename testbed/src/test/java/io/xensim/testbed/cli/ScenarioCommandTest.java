@@ -41,6 +41,16 @@ class ScenarioCommandTest {
     }
 
     @Test
+    void theHelpNamesEveryScenarioAndTheExitStatus() {
+        assertThat(xensim("scenario", "--help")).isZero();
+        String help = out.toString().replaceAll("\\s+", " ");
+        for (Scenario s : Scenarios.all()) {
+            assertThat(help).contains(s.name());
+        }
+        assertThat(help).contains("Exit status: 0 when its claim held, 1 when it did not, 2 usage error");
+    }
+
+    @Test
     void anUnknownNameIsAUsageErrorNamingTheKnownOnes() {
         assertThat(xensim("scenario", "no-such")).isEqualTo(2);
         assertThat(err.toString()).contains("Unknown scenario 'no-such'", "pv-on-hvm");
