@@ -165,8 +165,9 @@ public final class BootedGuest {
             String name = DeviceSelection.blkfrontName(vbd.get().devid());
             String features = host.onDomain(guest, () -> f.features().map(BootedGuest::describe).orElse(""));
             log.add("blkfront: " + name + ": " + features);
-            var d = new GuestDisk(name, GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (blkback "
-                    + "vbd " + guest.domid() + "/" + vbd.get().devid() + ")", f);
+            String backend = vbd.get().backendKind().equals(DeviceConfig.QDISK_KIND) ? "qdisk " : "blkback vbd ";
+            var d = new GuestDisk(name, GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (" + backend
+                    + guest.domid() + "/" + vbd.get().devid() + ")", f);
             disks.add(d);
             return d;
         });

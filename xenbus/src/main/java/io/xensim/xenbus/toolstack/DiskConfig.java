@@ -25,6 +25,8 @@ public record DiskConfig(String vdev, int devid, String params, String backendTy
                          boolean cdrom, boolean removable, boolean discardEnable, boolean trusted) {
     /** libxl's {@code LIBXL_DISK_BACKEND_PHY} string. */
     public static final String PHY = "phy";
+    /** libxl's {@code LIBXL_DISK_BACKEND_QDISK} string. */
+    public static final String QDISK = "qdisk";
 
     public DiskConfig {
         Objects.requireNonNull(vdev, "vdev");
