@@ -263,7 +263,9 @@ public final class RawImage implements BlockImage {
     public void write(long offset, MemorySegment src) throws IOException {
         requireWritable();
         BlockImage.checkRange(this, offset, src.byteSize());
-        guestWrites.increment();
+        if (src.byteSize() > 0) {
+            guestWrites.increment();
+        }
         writeData(offset, src);
     }
 
@@ -297,7 +299,9 @@ public final class RawImage implements BlockImage {
         requireWritable();
         long total = totalLength(srcs);
         BlockImage.checkRange(this, offset, total);
-        guestWrites.increment();
+        if (total > 0) {
+            guestWrites.increment(); // a flush's empty write carries no data
+        }
         if (srcs.length == 1 || !allNative(srcs)) {
             for (MemorySegment src : srcs) {
                 writeData(offset, src);
@@ -593,7 +597,7 @@ public final class RawImage implements BlockImage {
     }
 
     /**
-     * Guest writes ({@link #write}/{@link #writev} calls) and flushes, host data writes (each {@code pwrite} or
+     * Guest writes ({@link #write}/{@link #writev} calls that carry data) and flushes, host data writes (each {@code pwrite} or
      * {@code pwritev}, a short one continued counting again) and {@code fsync}s (one per flush); no metadata
      * writes: a raw image has none of its own (the host file system's are not seen here).
      */
