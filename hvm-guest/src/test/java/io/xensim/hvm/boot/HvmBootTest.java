@@ -272,6 +272,40 @@ class HvmBootTest {
     }
 
     @Test
+    void aPvGuestWritesItsRawImageThroughAQdiskBackend(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("qdisk.img");
+        RawImage.create(file, 8192, RawImage.Allocation.SPARSE).close();
+        try (var raw = HvmHost.start(HvmHost.rawFiles())) {
+            String cfg = config(1, "mac=" + MAC, "xvda").replace("'file:/srv/rhel6.img,xvda,w'",
+                    "'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=" + file + "'");
+            var guest = HvmGuest.boot(raw, BootRequest.of("qdisk.cfg", cfg, FakeDeviceModel.FACTORY)
+                    .withProfile(GuestProfile.LINUX).withCmdline("ro")).orElseThrow();
+            var xs = raw.toolstack().xs();
+            String be = "/local/domain/0/backend/qdisk/1/51712";
+            assertThat(raw.await(xs.readOptional("/local/domain/1/device/vbd/51712/backend"))).contains(be);
+            assertThat(raw.await(xs.readOptional(be + "/params"))).contains("aio:" + file);
+            assertThat(raw.await(xs.readOptional(be + "/script"))).isEmpty();
+            assertThat(raw.await(xs.readOptional("/local/domain/0/backend/vbd/1/51712/params"))).isEmpty();
+            GuestDisk xvda = guest.disk("xvda").orElseThrow();
+            assertThat(xvda.backing()).contains("(qdisk 1/51712)");
+            try (Arena arena = Arena.ofConfined()) {
+                var sector = arena.allocate(512);
+                sector.fill((byte) 0x5a);
+                var done = raw.onDomain(guest.domain(), () -> xvda.device().write(3, sector));
+                raw.runUntilIdle();
+                assertThat(done.join()).isEqualTo(io.xensim.blk.guest.BlkStatus.OK);
+                var flushed = raw.onDomain(guest.domain(), () -> xvda.device().flush());
+                raw.runUntilIdle();
+                assertThat(flushed.join()).isEqualTo(io.xensim.blk.guest.BlkStatus.OK);
+            }
+            guest.shutdown();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(java.util.Arrays.copyOfRange(bytes, 1536, 2048)).containsOnly((byte) 0x5a);
+        assertThat(bytes[1535]).isZero();
+    }
+
+    @Test
     void twoGuestsShareTheHost() {
         var one = boot(config(1, "mac=" + MAC, "xvda"), "ro", "linux", ToolstackDialect.XL).orElseThrow();
         var two = HvmGuest.boot(host, BootRequest.of("two.cfg", config(1, "mac=00:16:3e:00:00:02", "xvda")
