@@ -64,7 +64,8 @@ public interface ImageOpener {
 
     /** A {@code qcow2:} image. */
     private static BlockImage openQcow2(Path path, RawImage.OpenMode mode) throws IOException {
-        // QCOW2-HOOK: the qcow2 branch's io.xensim.blk.image.Qcow2Image.open(path, mode) goes here.
+        // QCOW2-HOOK: with the qcow2 branch merged, this method becomes
+        //   return io.xensim.blk.image.Qcow2Image.open(path, mode);
         Objects.requireNonNull(mode, "mode");
         throw new IOException(path + ": qcow2 support not built (this xensim opens raw images only)");
     }

@@ -95,16 +95,19 @@ public final class FlushGuest implements AutoCloseable {
         }
 
         private void createQcow2(Path file, long bytes) throws IOException {
-            // QCOW2-HOOK: the qcow2 branch's Qcow2Image.create(file, bytes, options).close(), with options
-            // QCOW2_DEFAULT: version 3, cluster size 64 KiB, preallocation off;
-            // QCOW2_METADATA_2M: version 3, cluster size 2 MiB, preallocation metadata. Then set QCOW2_BUILT.
+            // QCOW2-HOOK: with the qcow2 branch merged, this method becomes
+            //   Qcow2Options options = this == QCOW2_DEFAULT ? Qcow2Options.DEFAULTS
+            //           : Qcow2Options.DEFAULTS.withClusterSize(2 << 20)
+            //                   .withPreallocation(Qcow2Options.Preallocation.METADATA);
+            //   Qcow2Image.create(file, bytes, options).close();
+            // and QCOW2_BUILT below true.
             Objects.requireNonNull(file, "file");
             throw new IOException(name() + ": qcow2 support not built (" + bytes + " bytes at " + file + ")");
         }
     }
 
-    /** Set to true where the {@code QCOW2-HOOK}s are filled in. */
-    static final boolean QCOW2_BUILT = false;
+    /** Whether {@link ImageKind#createQcow2} and {@code ImageOpener.byFormat()}'s qcow2 case are filled in. */
+    static final boolean QCOW2_BUILT = false;   // QCOW2-HOOK: true once Qcow2Image is merged
 
     /** The counts and time of one {@link #run}. */
     public record Result(ImageKind kind, int ops, long nanos, ImageStats stats) {
