@@ -68,7 +68,7 @@ public record DiskSpec(Optional<String> target, DiskFormat format, String vdev, 
      * The backend's {@code params} (empty without a target): the target itself for {@code phy}, whose hotplug
      * script opens it; {@code <format>:<target>} for {@code qdisk}, as device_disk_add() in libxl_disk.c writes it
      * with libxl__device_disk_string_of_format() ({@code aio} for raw, {@code qcow}, {@code qcow2}, {@code vhd},
-     * {@code qed}; nothing for empty). The device model opens the same string, so both users share one image.
+     * {@code qed}; {@code aio} for empty too). The device model opens the same string, so both users share one image.
      */
     public String backendParams() {
         String path = target.orElse("");
@@ -81,9 +81,24 @@ public record DiskSpec(Optional<String> target, DiskFormat format, String vdev, 
             case QCOW2 -> "qcow2";
             case VHD -> "vhd";
             case QED -> "qed";
-            case EMPTY -> "";
+            case EMPTY -> "aio";
         };
         return prefix + ":" + path;
+    }
+
+    /**
+     * Why libxl finds no backend for this disk, if it does not: libxl__device_disk_set_backend() tries
+     * {@code backendtype=} alone when given, and {@code phy} takes only a raw image ({@code disk_try_backend}'s
+     * {@code bad_format}), {@code tap} needs blktap (which 4.17 dom0s do not have) and {@code standalone} is no
+     * disk backend; without {@code backendtype=} phy or qdisk always fits a local image.
+     */
+    public Optional<String> backendRefusal() {
+        boolean fits = backendType.map(t -> switch (t) {
+            case PHY -> format == DiskFormat.RAW;
+            case QDISK -> true;
+            case TAP, STANDALONE -> false;
+        }).orElse(true);
+        return fits ? Optional.empty() : Optional.of("no suitable backend for disk " + vdev);
     }
 
     /** Whether the guest sees this disk on the emulated IDE controller as well ({@code hd*} names). */

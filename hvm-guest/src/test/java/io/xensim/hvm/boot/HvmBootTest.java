@@ -207,6 +207,18 @@ class HvmBootTest {
     }
 
     @Test
+    void aQcow2DiskForcedOntoPhyHasNoBackendAndCreatesNothing() {
+        var cfg = SEED.formatted(1, "mac=" + MAC, "xvda").replace("'file:/srv/rhel6.img,xvda,w'",
+                "'format=qcow2,vdev=xvda,access=rw,backendtype=phy,target=/srv/rhel6.qcow2'");
+        BootOutcome outcome = HvmGuest.boot(host, BootRequest.of("rhel6.cfg", cfg, FakeDeviceModel.FACTORY));
+        assertThat(outcome).isInstanceOf(BootOutcome.NotCreated.class);
+        assertThat(outcome.exitStatus()).isEqualTo(HvmGuest.XL_FAILURE);
+        assertThat(outcome.log()).contains("libxl: error: no suitable backend for disk xvda",
+                "libxl: error: Domain 1:Unable to set disk defaults for disk 0");
+        assertThat(host.toolstack().domain(1)).isEmpty();
+    }
+
+    @Test
     void aDiskTheDeviceModelCannotOpenStopsCreation() {
         var cfg = SEED.formatted(1, "mac=" + MAC, "hda").replace("/srv/rhel6.img", "/srv/missing.img");
         var fails = new FakeDeviceModel(1);

@@ -166,6 +166,16 @@ class DiskSpecParserTest {
     }
 
     @Test
+    void aBackendTypeTheDiskCannotUseIsRefusedAsLibxlRefusesIt() {
+        assertThat(ok("format=qcow2,vdev=xvda,backendtype=phy,target=/img/x.qcow2").backendRefusal())
+                .contains("no suitable backend for disk xvda");
+        assertThat(ok("format=raw,vdev=xvda,backendtype=tap,target=/img/x.img").backendRefusal()).isPresent();
+        assertThat(ok("format=raw,vdev=xvda,backendtype=phy,target=/img/x.img").backendRefusal()).isEmpty();
+        assertThat(ok("format=qcow2,vdev=xvda,backendtype=qdisk,target=/img/x.qcow2").backendRefusal()).isEmpty();
+        assertThat(ok("/img/x.qcow2,qcow2,xvda").backendRefusal()).isEmpty();
+    }
+
+    @Test
     void emulatedIdeIsTheHdNames() {
         assertThat(ok("/img,,hda").emulatedIde()).isTrue();
         assertThat(ok("/img,,xvda").emulatedIde()).isFalse();
