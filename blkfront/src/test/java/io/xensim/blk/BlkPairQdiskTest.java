@@ -116,6 +116,30 @@ class BlkPairQdiskTest {
     }
 
     @Test
+    void aQemuRestartReopensTheDriveAndBlkfrontCarriesOnWithNothingLost() throws IOException {
+        Path path = image();
+        try (var p = qdiskPair()) {
+            p.addVbd(1, qdisk("aio:" + path));
+            MemorySegment before = BlkPair.pattern(4096, 7);
+            assertThat(p.run(1, f -> f.write(8, before))).isEqualTo(BlkStatus.OK);
+            // Written while the backend is gone: blkfront queues it and replays it on the new connection.
+            p.removeBackend(1);
+            MemorySegment during = BlkPair.pattern(4096, 8);
+            var pending = p.submit(1, f -> f.write(200, during));
+            assertThat(pending).isNotDone();
+            p.restoreBackend(1);
+            assertThat(p.front(1).state()).isEqualTo(GuestBlockDevice.State.CONNECTED);
+            assertThat(pending).isCompletedWithValue(BlkStatus.OK);
+            assertThat(p.run(1, f -> f.flush())).isEqualTo(BlkStatus.OK);
+            byte[] file = Files.readAllBytes(path);
+            assertThat(Arrays.copyOfRange(file, 8 * 512, 8 * 512 + 4096))
+                    .isEqualTo(before.toArray(ValueLayout.JAVA_BYTE));
+            assertThat(Arrays.copyOfRange(file, 200 * 512, 200 * 512 + 4096))
+                    .isEqualTo(during.toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Test
     void removingTheDiskClosesTheDriveAndReleasesItsLock() throws IOException {
         Path path = image();
         try (var p = qdiskPair()) {
