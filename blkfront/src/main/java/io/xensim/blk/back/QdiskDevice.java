@@ -14,6 +14,7 @@ import io.xensim.xenbus.toolstack.DeviceConfig;
 import io.xensim.xenbus.trace.TraceEvent;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -128,8 +129,8 @@ public final class QdiskDevice extends BackendDevice {
     }
 
     @Override
-    protected java.util.List<String> awaitedFrontendKeys() {
-        return java.util.List.of(BlkFeatures.EVENT_CHANNEL);
+    protected List<String> awaitedFrontendKeys() {
+        return List.of(BlkFeatures.EVENT_CHANNEL);
     }
 
     /** {@code xen_block_connect}: one ring of up to {@link #MAX_RING_PAGE_ORDER}, then the dataplane starts. */

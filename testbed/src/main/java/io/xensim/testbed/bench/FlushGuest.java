@@ -27,6 +27,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -140,7 +141,7 @@ public final class FlushGuest implements AutoCloseable {
     public FlushGuest(ImageKind kind, Path dir, long imageBytes, long seed) throws IOException {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.imageBytes = imageBytes;
-        this.file = Files.createTempFile(dir, "xensim-flush-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-",
+        this.file = Files.createTempFile(dir, "xensim-flush-" + kind.name().toLowerCase(Locale.ROOT) + "-",
                 kind.suffix());
         Files.delete(file);   // the image is created, never overwritten
         kind.create(file, imageBytes);

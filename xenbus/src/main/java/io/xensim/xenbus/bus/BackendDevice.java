@@ -179,7 +179,9 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
                     }
                 })
                 .exceptionally(err -> {
-                    fail("publishing features", err);
+                    if (!device.isRemoved()) {   // a device whose directory went has nobody to tell
+                        fail("publishing features", err);
+                    }
                     return null;
                 });
     }
