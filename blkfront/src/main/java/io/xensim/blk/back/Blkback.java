@@ -11,8 +11,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The blkback driver of one backend domain: the {@code vbd} backend driver its xenbus probes devices with, the
- * domain's loop devices, and the {@code block} hotplug script that attaches each disk's image to one.
- * {@link #install} registers both with a toolstack whose dom0 is the backend domain.
+ * domain's loop devices, and the {@code block} hotplug script that attaches each disk's image to one; and beside
+ * it the {@code qdisk} backend (QEMU's xen-block, {@link QdiskDevice}), which opens each disk's {@code params}
+ * itself through the same {@link ImageOpener}. {@link #install} registers all three with a toolstack whose dom0
+ * is the backend domain.
  *
  * <p><b>Threading:</b> {@link #install} from any thread; devices run on the backend domain's executor.
  *
@@ -22,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 public final class Blkback {
     /** The device type. */
     public static final String TYPE = "vbd";
+    /** The backend type QEMU serves ({@code backend/qdisk/...}). */
+    public static final String QDISK_TYPE = DeviceConfig.QDISK_KIND;
 
     /** Read at each probe: a restarted backend may come back with other parameters. */
     private volatile BlkbackConfig config;
@@ -54,15 +58,24 @@ public final class Blkback {
         return BackendDriver.of(TYPE, device -> new BlkbackDevice(device, config, loops));   // config read per probe
     }
 
+    /** The {@code qdisk} backend driver: QEMU's xen-block, opening {@code params} with this blkback's opener. */
+    public BackendDriver qdiskDriver() {
+        return BackendDriver.of(QDISK_TYPE, device -> new QdiskDevice(device, opener));
+    }
+
     /** The {@code block} script of this backend domain. */
     public BlockHotplug hotplug(Toolstack toolstack) {
         return new BlockHotplug(toolstack, opener, loops);
     }
 
-    /** Registers the driver on dom0's backend bus and {@link BlockHotplug} as {@link DeviceConfig#BLOCK_SCRIPT}. */
+    /**
+     * Registers the {@code vbd} and {@code qdisk} drivers on dom0's backend bus and {@link BlockHotplug} as
+     * {@link DeviceConfig#BLOCK_SCRIPT}.
+     */
     public CompletableFuture<Void> install(Toolstack toolstack) {
         toolstack.registerHotplugScript(DeviceConfig.BLOCK_SCRIPT, hotplug(toolstack));
-        return toolstack.dom0().backends().register(driver());
+        return toolstack.dom0().backends().register(driver())
+                .thenCompose(v -> toolstack.dom0().backends().register(qdiskDriver()));
     }
 
     /**
@@ -74,6 +87,12 @@ public final class Blkback {
      */
     public static DiskConfig disk(String vdev, String params) {
         return DiskConfig.of(vdev, VbdName.vdevOf(vdev), params);
+    }
+
+    /** The qdisk device of {@code backend/qdisk/<frontendDomid>/<devid>} in {@code toolstack}'s dom0, if probed. */
+    public static Optional<QdiskDevice> qdiskDevice(Toolstack toolstack, int frontendDomid, int devid) {
+        return toolstack.dom0().backends().device(QDISK_TYPE, frontendDomid, devid)
+                .map(d -> d.handler() instanceof QdiskDevice q ? q : null);
     }
 
     /** The blkback device of {@code vbd/<frontendDomid>/<devid>} in {@code toolstack}'s dom0, if probed. */

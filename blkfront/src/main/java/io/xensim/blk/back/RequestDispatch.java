@@ -135,10 +135,13 @@ final class RequestDispatch {
                 BlkifRequestSegment s = segments.get(i);
                 data[i] = pages[i].bytes().asSlice(s.pageOffset(), s.byteLength());
             }
-            if (write) {
-                image.writev(offset, data);
-            } else {
-                image.readv(offset, data);
+            // A flush without data is no write at all (a bio with no bvecs): only the flush below.
+            if (data.length > 0) {
+                if (write) {
+                    image.writev(offset, data);
+                } else {
+                    image.readv(offset, data);
+                }
             }
             if (op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER) {
                 image.flush();

@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -83,6 +84,11 @@ public final class RawImage implements BlockImage {
     private volatile FileChannel channel;
     private volatile boolean punchUnsupported;
     private volatile boolean closed;
+    /** {@link #stats()}: adders, as several rings' threads write at once. */
+    private final LongAdder guestWrites = new LongAdder();
+    private final LongAdder guestFlushes = new LongAdder();
+    private final LongAdder hostDataWrites = new LongAdder();
+    private final LongAdder hostFsyncs = new LongAdder();
 
     private RawImage(Path path, int fd, boolean writable, ImageLock lock) throws IOException {
         this.path = path;
@@ -257,6 +263,13 @@ public final class RawImage implements BlockImage {
     public void write(long offset, MemorySegment src) throws IOException {
         requireWritable();
         BlockImage.checkRange(this, offset, src.byteSize());
+        if (src.byteSize() > 0) {
+            guestWrites.increment();
+        }
+        writeData(offset, src);
+    }
+
+    private void writeData(long offset, MemorySegment src) throws IOException {
         try (HostBlockLocks.Held held = blockLocks.lockEdges(offset, src.byteSize())) {
             for (long done = 0; done < src.byteSize(); done += MAX_IO) {
                 long n = Math.min(MAX_IO, src.byteSize() - done);
@@ -286,8 +299,14 @@ public final class RawImage implements BlockImage {
         requireWritable();
         long total = totalLength(srcs);
         BlockImage.checkRange(this, offset, total);
+        if (total > 0) {
+            guestWrites.increment(); // a flush's empty write carries no data
+        }
         if (srcs.length == 1 || !allNative(srcs)) {
-            BlockImage.super.writev(offset, srcs);
+            for (MemorySegment src : srcs) {
+                writeData(offset, src);
+                offset += src.byteSize();
+            }
             return;
         }
         try (HostBlockLocks.Held held = blockLocks.lockEdges(offset, total)) {
@@ -332,6 +351,9 @@ public final class RawImage implements BlockImage {
                     iov.set(ValueLayout.JAVA_LONG, n * entry + ValueLayout.ADDRESS.byteSize(), part.byteSize());
                 }
                 long moved = positionalVectored(write, iov, n, offset + done, state);
+                if (write) {
+                    hostDataWrites.increment();
+                }
                 if (moved < 0) {
                     throw new IOException((write ? "pwritev" : "preadv") + " on " + path + ": "
                             + Libc.strerror((int) -moved));
@@ -373,9 +395,11 @@ public final class RawImage implements BlockImage {
     @Override
     public void flush() throws IOException {
         requireWritable();
+        guestFlushes.increment();
         while (true) {
             FileChannel ch = channel();
             try {
+                hostFsyncs.increment();
                 ch.force(true);
                 return;
             } catch (ClosedChannelException e) {
@@ -479,6 +503,7 @@ public final class RawImage implements BlockImage {
             FileChannel ch = channel();
             int before = buffer.position();
             try {
+                hostDataWrites.increment();
                 ch.write(buffer, position + (before - start));
             } catch (ClosedChannelException e) {
                 buffer.position(before);
@@ -569,6 +594,16 @@ public final class RawImage implements BlockImage {
     private static IOException addSuppressed(IOException first, IOException next) {
         first.addSuppressed(next);
         return first;
+    }
+
+    /**
+     * Guest writes ({@link #write}/{@link #writev} calls that carry data) and flushes, host data writes (each {@code pwrite} or
+     * {@code pwritev}, a short one continued counting again) and {@code fsync}s (one per flush); no metadata
+     * writes: a raw image has none of its own (the host file system's are not seen here).
+     */
+    @Override
+    public ImageStats stats() {
+        return new ImageStats(guestWrites.sum(), guestFlushes.sum(), hostDataWrites.sum(), 0, hostFsyncs.sum());
     }
 
     @Override

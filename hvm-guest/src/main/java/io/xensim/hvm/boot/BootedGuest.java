@@ -173,8 +173,9 @@ public final class BootedGuest {
             int order = host.onDomain(guest, f::ringPageOrder);
             log.add("xensim: " + name + ": blkfront uses " + rings + " ring" + (rings == 1 ? "" : "s") + " of "
                     + (1 << order) + " page" + (order == 0 ? "" : "s") + " (ring-page-order " + order + ")");
-            var d = new GuestDisk(name, GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (blkback "
-                    + "vbd " + guest.domid() + "/" + vbd.get().devid() + ")", f);
+            String backend = vbd.get().backendKind().equals(DeviceConfig.QDISK_KIND) ? "qdisk " : "blkback vbd ";
+            var d = new GuestDisk(name, GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (" + backend
+                    + guest.domid() + "/" + vbd.get().devid() + ")", f);
             disks.add(d);
             return d;
         });

@@ -95,6 +95,15 @@ public final class HvmGuest {
             }
         }
         List<EmulatedDiskPlan> idePlan = new ArrayList<>();
+        // initiate_domain_create: each disk's defaults (its backend) before anything is started.
+        for (int i = 0; i < spec.disks().size(); i++) {
+            Optional<String> noBackend = spec.disks().get(i).backendRefusal();
+            if (noBackend.isPresent()) {
+                log.add("libxl: error: " + noBackend.get());
+                log.add("libxl: error: Domain " + request.domid() + ":Unable to set disk defaults for disk " + i);
+                return new BootOutcome.NotCreated(log, XL_FAILURE);
+            }
+        }
         for (DiskSpec disk : spec.disks()) {
             Optional<String> refusal = planEmulatedDisk(disk, request.dialect(), idePlan, log);
             if (refusal.isPresent()) {

@@ -16,7 +16,6 @@ import io.xensim.xenbus.toolstack.ManagedDomain;
 import io.xensim.xenbus.toolstack.Toolstack;
 import io.xensim.xenbus.toolstack.ToolstackConfig;
 import io.xensim.xenbus.trace.TraceRecorder;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -66,12 +65,13 @@ public final class HvmHost implements AutoCloseable {
     }
 
     /**
-     * Disk targets as paths of raw image files ({@link RawImage}: read-write for a {@code w} disk, which takes the
-     * image's lock), each opened once and shared by blkback and the device model ({@link SharedImages}).
+     * Disk targets as image files: a {@code phy} disk's path is a raw image ({@link RawImage}: read-write for a
+     * {@code w} disk, which takes the image's lock), a {@code qdisk} disk's {@code <format>:<path>} is opened by
+     * its format ({@link ImageOpener#byFormat()}); each opened once and shared by blkback (or qdisk) and the device
+     * model ({@link SharedImages}), which open the same {@code params}.
      */
     public static ImageOpener rawFiles() {
-        return new SharedImages((params, writable) -> RawImage.open(Path.of(params),
-                writable ? RawImage.OpenMode.READ_WRITE : RawImage.OpenMode.READ_ONLY));
+        return new SharedImages(ImageOpener.byFormat());
     }
 
     public Hypervisor hypervisor() {

@@ -86,8 +86,9 @@ public final class QemuDeviceModel implements DeviceModel {
         if (ide != null) {
             throw new IllegalStateException("ide: realized (expected: drives added before the machine starts)");
         }
-        String target = disk.target().orElseThrow(() -> new IOException(disk.vdev() + ": no image"));
-        BlockImage image = host.images().open(target, disk.readwrite() && !disk.cdrom());
+        disk.target().orElseThrow(() -> new IOException(disk.vdev() + ": no image"));
+        // The vbd's params: a qcow2 disk is opened as qcow2 here too, as QEMU's -drive gets its format.
+        BlockImage image = host.images().open(disk.backendParams(), disk.readwrite() && !disk.cdrom());
         images.add(image);
         drives.put(ideIndex, disk.cdrom() ? IdeDrive.cdrom(image, ideIndex) : IdeDrive.disk(image, ideIndex));
         var d = new Disk(disk, ideIndex);

@@ -2,6 +2,7 @@ package io.xensim.hvm.boot;
 
 import io.xensim.blk.back.ImageOpener;
 import io.xensim.blk.image.BlockImage;
+import io.xensim.blk.image.ImageStats;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
@@ -121,6 +122,12 @@ public final class SharedImages implements ImageOpener {
         @Override
         public void flush() throws IOException {
             entry.image.flush();
+        }
+
+        /** The shared image's counts: every user's I/O together. */
+        @Override
+        public ImageStats stats() {
+            return entry.image.stats();
         }
 
         @Override

@@ -252,6 +252,18 @@ class HvmBootTest {
     }
 
     @Test
+    void aQcow2DiskForcedOntoPhyHasNoBackendAndCreatesNothing() {
+        var cfg = SEED.formatted(1, "mac=" + MAC, "xvda").replace("'file:/srv/rhel6.img,xvda,w'",
+                "'format=qcow2,vdev=xvda,access=rw,backendtype=phy,target=/srv/rhel6.qcow2'");
+        BootOutcome outcome = HvmGuest.boot(host, BootRequest.of("rhel6.cfg", cfg, FakeDeviceModel.FACTORY));
+        assertThat(outcome).isInstanceOf(BootOutcome.NotCreated.class);
+        assertThat(outcome.exitStatus()).isEqualTo(HvmGuest.XL_FAILURE);
+        assertThat(outcome.log()).contains("libxl: error: no suitable backend for disk xvda",
+                "libxl: error: Domain 1:Unable to set disk defaults for disk 0");
+        assertThat(host.toolstack().domain(1)).isEmpty();
+    }
+
+    @Test
     void aDiskTheDeviceModelCannotOpenStopsCreation() {
         var cfg = SEED.formatted(1, "mac=" + MAC, "hda").replace("/srv/rhel6.img", "/srv/missing.img");
         var fails = new FakeDeviceModel(1);
@@ -314,6 +326,40 @@ class HvmBootTest {
         byte[] bytes = Files.readAllBytes(file);
         assertThat(java.util.Arrays.copyOfRange(bytes, 1024, 1536)).containsOnly((byte) 0x33);
         assertThat(bytes[1023]).isZero();
+    }
+
+    @Test
+    void aPvGuestWritesItsRawImageThroughAQdiskBackend(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("qdisk.img");
+        RawImage.create(file, 8192, RawImage.Allocation.SPARSE).close();
+        try (var raw = HvmHost.start(HvmHost.rawFiles())) {
+            String cfg = config(1, "mac=" + MAC, "xvda").replace("'file:/srv/rhel6.img,xvda,w'",
+                    "'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=" + file + "'");
+            var guest = HvmGuest.boot(raw, BootRequest.of("qdisk.cfg", cfg, FakeDeviceModel.FACTORY)
+                    .withProfile(GuestProfile.LINUX).withCmdline("ro")).orElseThrow();
+            var xs = raw.toolstack().xs();
+            String be = "/local/domain/0/backend/qdisk/1/51712";
+            assertThat(raw.await(xs.readOptional("/local/domain/1/device/vbd/51712/backend"))).contains(be);
+            assertThat(raw.await(xs.readOptional(be + "/params"))).contains("aio:" + file);
+            assertThat(raw.await(xs.readOptional(be + "/script"))).isEmpty();
+            assertThat(raw.await(xs.readOptional("/local/domain/0/backend/vbd/1/51712/params"))).isEmpty();
+            GuestDisk xvda = guest.disk("xvda").orElseThrow();
+            assertThat(xvda.backing()).contains("(qdisk 1/51712)");
+            try (Arena arena = Arena.ofConfined()) {
+                var sector = arena.allocate(512);
+                sector.fill((byte) 0x5a);
+                var done = raw.onDomain(guest.domain(), () -> xvda.device().write(3, sector));
+                raw.runUntilIdle();
+                assertThat(done.join()).isEqualTo(io.xensim.blk.guest.BlkStatus.OK);
+                var flushed = raw.onDomain(guest.domain(), () -> xvda.device().flush());
+                raw.runUntilIdle();
+                assertThat(flushed.join()).isEqualTo(io.xensim.blk.guest.BlkStatus.OK);
+            }
+            guest.shutdown();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(java.util.Arrays.copyOfRange(bytes, 1536, 2048)).containsOnly((byte) 0x5a);
+        assertThat(bytes[1535]).isZero();
     }
 
     @Test

@@ -147,6 +147,35 @@ class DiskSpecParserTest {
     }
 
     @Test
+    void aQdiskDiskIsUnderBackendQdiskWithFormatPrefixedParamsAndNoScript() {
+        var qcow2 = ok("/img/x.qcow2,qcow2,xvdb").toDeviceConfig(3, 0).orElseThrow();
+        assertThat(qcow2.type()).isEqualTo("vbd");
+        assertThat(qcow2.backendKind()).isEqualTo("qdisk");
+        assertThat(qcow2.backendPath()).isEqualTo("/local/domain/0/backend/qdisk/3/51728");
+        assertThat(qcow2.frontendPath()).isEqualTo("/local/domain/3/device/vbd/51728");
+        assertThat(qcow2.backendKeys()).containsEntry("params", "qcow2:/img/x.qcow2").containsEntry("type", "qdisk")
+                .doesNotContainKey("script");
+        assertThat(qcow2.script()).isEmpty();
+        // libxl__device_disk_string_of_format(LIBXL_DISK_FORMAT_RAW) is "aio".
+        var raw = ok("format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=/img/r.img").toDeviceConfig(3, 0)
+                .orElseThrow();
+        assertThat(raw.backendKeys()).containsEntry("params", "aio:/img/r.img").doesNotContainKey("script");
+        var phy = ok("/img/r.img,raw,xvda,w").toDeviceConfig(3, 0).orElseThrow();
+        assertThat(phy.backendKind()).isEqualTo("vbd");
+        assertThat(phy.backendKeys()).containsEntry("params", "/img/r.img").containsKey("script");
+    }
+
+    @Test
+    void aBackendTypeTheDiskCannotUseIsRefusedAsLibxlRefusesIt() {
+        assertThat(ok("format=qcow2,vdev=xvda,backendtype=phy,target=/img/x.qcow2").backendRefusal())
+                .contains("no suitable backend for disk xvda");
+        assertThat(ok("format=raw,vdev=xvda,backendtype=tap,target=/img/x.img").backendRefusal()).isPresent();
+        assertThat(ok("format=raw,vdev=xvda,backendtype=phy,target=/img/x.img").backendRefusal()).isEmpty();
+        assertThat(ok("format=qcow2,vdev=xvda,backendtype=qdisk,target=/img/x.qcow2").backendRefusal()).isEmpty();
+        assertThat(ok("/img/x.qcow2,qcow2,xvda").backendRefusal()).isEmpty();
+    }
+
+    @Test
     void emulatedIdeIsTheHdNames() {
         assertThat(ok("/img,,hda").emulatedIde()).isTrue();
         assertThat(ok("/img,,xvda").emulatedIde()).isFalse();

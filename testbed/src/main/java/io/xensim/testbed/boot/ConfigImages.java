@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * dom0's {@code block} hotplug as {@code xensim boot} runs it: a disk target is a raw image path, resolved against
- * the directory of the config being booted when relative (so {@code examples/} works from any directory), and a
- * missing image is created sparse ({@link #DEFAULT_SECTORS} sectors, 64 MiB) and said so in {@link #drainLog()}.
+ * dom0's {@code block} hotplug (and QEMU's qdisk) as {@code xensim boot} runs it: a disk target is a raw image
+ * path, or for a {@code qdisk} disk {@code <format>:<path>} ({@link ImageOpener#byFormat()}: {@code aio:} raw,
+ * {@code qcow2:}), the path resolved against the directory of the config being booted when relative (so
+ * {@code examples/} works from any directory), and a missing raw image is created sparse ({@link #DEFAULT_SECTORS}
+ * sectors, 64 MiB) and said so in {@link #drainLog()}; a missing image of another format is not created.
  * Each image is opened once and shared by blkback and the device model ({@link SharedImages}), keyed by its
  * resolved path.
  *
@@ -40,13 +42,23 @@ public final class ConfigImages implements ImageOpener {
         return base.resolve(target).toAbsolutePath().normalize();
     }
 
-    @Override
-    public BlockImage open(String params, boolean writable) throws IOException {
-        return shared.open(resolve(params).toString(), writable);
+    /** {@code params} with its path resolved, its {@code <format>:} prefix (if any) kept. */
+    private String resolveParams(String params) {
+        String path = ImageOpener.Target.parse(params).path();
+        return params.substring(0, params.length() - path.length()) + resolve(path);
     }
 
-    private BlockImage openFile(String path, boolean writable) throws IOException {
-        Path file = Path.of(path);
+    @Override
+    public BlockImage open(String params, boolean writable) throws IOException {
+        return shared.open(resolveParams(params), writable);
+    }
+
+    private BlockImage openFile(String params, boolean writable) throws IOException {
+        ImageOpener.Target target = ImageOpener.Target.parse(params);
+        if (!target.format().equals(ImageOpener.Target.RAW)) {
+            return ImageOpener.byFormat().open(params, writable);
+        }
+        Path file = Path.of(target.path());
         if (Files.notExists(file) && writable) {
             Files.createDirectories(Objects.requireNonNull(file.getParent()));
             RawImage created = RawImage.create(file, DEFAULT_SECTORS, RawImage.Allocation.SPARSE);

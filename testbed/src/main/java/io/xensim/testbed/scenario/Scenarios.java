@@ -18,7 +18,8 @@ public final class Scenarios {
             new SparseUnalignedWrites(),
             new HotplugEmulatedNicRefused(),
             new TxPolicyScenario(),
-            new StalledBackend());
+            new StalledBackend(),
+            new Qcow2Flush());
 
     private Scenarios() {
     }

@@ -47,4 +47,20 @@ class ConfigImagesTest {
         assertThatThrownBy(() -> images.open("cd.iso", false)).isInstanceOf(IOException.class);
         assertThat(dir.resolve("cd.iso")).doesNotExist();
     }
+
+    @Test
+    void aQdiskParamsKeepsItsFormatAndResolvesItsPath() throws IOException {
+        var images = new ConfigImages();
+        images.booting(dir.resolve("sub/guest.cfg"));
+        try (var image = images.open("aio:raw.img", true)) {
+            assertThat(image.name()).isEqualTo(dir.resolve("sub/raw.img").toString());
+        }
+        assertThat(images.drainLog()).singleElement().asString().contains("created it as a sparse raw image");
+        // A missing qcow2 image is not created (and this build refuses qcow2 in one place, ImageOpener).
+        assertThatThrownBy(() -> images.open("qcow2:disk.qcow2", true)).isInstanceOf(IOException.class)
+                .hasMessageContaining(dir.resolve("sub/disk.qcow2").toString());
+        assertThat(dir.resolve("sub/disk.qcow2")).doesNotExist();
+        assertThatThrownBy(() -> images.open("vhd:disk.vhd", true)).isInstanceOf(IOException.class)
+                .hasMessageContaining("image format 'vhd' is not supported");
+    }
 }

@@ -69,6 +69,7 @@ class BootCommandTest {
             "pv-on-hvm                 |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
             "demo-guest1               |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
             "demo-guest2               |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
+            "qdisk-raw                 |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront,(qdisk 1/768) | -",
             "ioemu-both-nics           | --profile=rhel6.0 | 0 | eth0  8139too,eth1  xen-netfront | xvda  xen-blkfront,sda   ata_piix | CONFLICT",
             "emulated-only             |                  | 0 | eth0  8139too      | sda   ata_piix         | xen_pv_hvm=enable",
             "pv-only-vif-without-flag  |                  | 0 | -                  | sda   ata_piix         | NO NETWORK",

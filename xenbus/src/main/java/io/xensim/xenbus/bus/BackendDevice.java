@@ -86,6 +86,19 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
     }
 
     /**
+     * {@link #features()} for a driver that must first read its own directory or open what it serves (QEMU's
+     * xen-block opens the image and publishes its size before InitWait); failing, it closes the device as a failed
+     * {@link #connect} does. Defaults to {@link #features()}.
+     */
+    protected CompletableFuture<Map<String, String>> probeFeatures() {
+        return CompletableFuture.completedFuture(features());
+    }
+
+    /** The device's directory is gone: release what the driver holds beyond the transport. Defaults to nothing. */
+    protected void removed() {
+    }
+
+    /**
      * Keys of the frontend directory its first step writes, named in a timeout message if the frontend never
      * publishes (only a hint: {@link #connect} reads what it needs).
      */
@@ -145,18 +158,30 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
 
     @Override
     public final void start() {
-        Map<String, String> features = features();
-        CompletableFuture<Void> written = features.isEmpty() ? CompletableFuture.completedFuture(null)
-                : device.writeOwnInTransaction(features);
-        written.thenCompose(v -> device.switchState(INIT_WAIT, features.isEmpty() ? "ready"
-                : "published " + String.join(", ", features.keySet())))
+        CompletableFuture<Map<String, String>> probed;
+        try {
+            probed = probeFeatures();
+        } catch (RuntimeException e) {
+            probed = CompletableFuture.failedFuture(e);
+        }
+        probed.thenCompose(features -> {
+            if (phase != Phase.INITIALISING || device.isRemoved()) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            CompletableFuture<Void> written = features.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : device.writeOwnInTransaction(features);
+            return written.thenCompose(v -> device.switchState(INIT_WAIT, features.isEmpty() ? "ready"
+                    : "published " + String.join(", ", features.keySet())));
+        })
                 .thenRun(() -> {
                     if (phase == Phase.INITIALISING) {
                         awaitFrontend("features written");
                     }
                 })
                 .exceptionally(err -> {
-                    fail("publishing features", err);
+                    if (!device.isRemoved()) {   // a device whose directory went has nobody to tell
+                        fail("publishing features", err);
+                    }
                     return null;
                 });
     }
@@ -282,6 +307,7 @@ public abstract class BackendDevice implements XenbusDeviceHandler {
     public final void remove() {
         teardown();
         transition(Phase.REMOVED, "removed");
+        removed();
     }
 
     @Override

@@ -15,16 +15,25 @@ import java.util.Optional;
  * directory's permissions (the guest's, read for the backend domain); {@code readOnlyFrontendKeys} belong to the
  * backend domain with read for the guest (libxl's {@code ro_front}: a vif's {@code mtu}).
  *
- * <p><b>Reference:</b> libxl's libxl_nic.c and libxl_disk.c ({@code set_xenstore_config}), which fill the front
- * and back entries handed to {@code libxl__device_generic_add()}.
+ * <p>{@code type} is libxl's {@code kind} (the frontend's {@code device/<type>} and the device's identity);
+ * {@code backendKind} is its {@code backend_kind}, the backend's {@code backend/<backendKind>} directory: the same
+ * for every device but a disk served by QEMU ({@code vbd} in the guest, {@code qdisk} in dom0).
+ *
+ * <p><b>Reference:</b> libxl's libxl_nic.c and libxl_disk.c ({@code set_xenstore_config},
+ * {@code libxl__device_from_disk}), which fill the front and back entries handed to
+ * {@code libxl__device_generic_add()}.
  */
 public record DeviceConfig(String type, int frontendDomid, int backendDomid, int devid,
                            Map<String, String> frontendKeys, Map<String, String> readOnlyFrontendKeys,
-                           Map<String, String> backendKeys) {
+                           Map<String, String> backendKeys, String backendKind) {
     public DeviceConfig {
         Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(backendKind, "backendKind");
         if (type.isEmpty() || type.contains("/")) {
             throw new IllegalArgumentException("type: \"" + type + "\" (expected: one path component)");
+        }
+        if (backendKind.isEmpty() || backendKind.contains("/")) {
+            throw new IllegalArgumentException("backendKind: \"" + backendKind + "\" (expected: one path component)");
         }
         if (devid < 0) {
             throw new IllegalArgumentException("devid: " + devid + " (expected: >= 0)");
@@ -33,6 +42,13 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
         frontendKeys = Collections.unmodifiableMap(new LinkedHashMap<>(frontendKeys));
         readOnlyFrontendKeys = Collections.unmodifiableMap(new LinkedHashMap<>(readOnlyFrontendKeys));
         backendKeys = Collections.unmodifiableMap(new LinkedHashMap<>(backendKeys));
+    }
+
+    /** A device whose backend directory is named after its type (every kind but a {@code qdisk} disk). */
+    public DeviceConfig(String type, int frontendDomid, int backendDomid, int devid,
+            Map<String, String> frontendKeys, Map<String, String> readOnlyFrontendKeys,
+            Map<String, String> backendKeys) {
+        this(type, frontendDomid, backendDomid, devid, frontendKeys, readOnlyFrontendKeys, backendKeys, type);
     }
 
     /** A device without read-only frontend keys. */
@@ -107,19 +123,29 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
                 writable, true));
     }
 
+    /** libxl's {@code LIBXL__DEVICE_KIND_QDISK}: the backend directory of a disk QEMU serves. */
+    public static final String QDISK_KIND = "qdisk";
+
     /**
-     * A virtual block device as libxl 4.17's {@code device_disk_add()} writes it for a {@code phy} disk, in its
-     * order: backend {@code params}, {@code script}, then {@code frontend-id}, {@code online}, {@code removable},
-     * {@code bootable} = 1, {@code state}, {@code dev}, {@code type}, {@code mode}, {@code device-type},
-     * {@code discard-enable}, {@code specification} = xen; frontend {@code virtual-device}, {@code device-type},
-     * {@code trusted}. The common keys ({@code frontend-id}, {@code online}, {@code state}) are listed here where
-     * libxl places them; {@link Toolstack#addDevice} writes its values there.
+     * A virtual block device as libxl 4.17's {@code device_disk_add()} writes it, in its order: backend
+     * {@code params}, {@code script} (a {@code phy} disk only), then {@code frontend-id}, {@code online},
+     * {@code removable}, {@code bootable} = 1, {@code state}, {@code dev}, {@code type}, {@code mode},
+     * {@code device-type}, {@code discard-enable}, {@code specification} = xen; frontend {@code virtual-device},
+     * {@code device-type}, {@code trusted}. The common keys ({@code frontend-id}, {@code online}, {@code state}) are
+     * listed here where libxl places them; {@link Toolstack#addDevice} writes its values there.
+     *
+     * <p>A {@link DiskConfig#QDISK} disk's backend is {@code backend/qdisk/<domid>/<devid>}
+     * ({@code libxl__device_from_disk}) and has no {@code script}: QEMU opens the image itself, so no hotplug
+     * script runs; its {@code params} is {@code <format>:<path>}, which the caller has already made of it.
      */
     public static DeviceConfig vbd(int frontendDomid, int backendDomid, DiskConfig disk) {
         String deviceType = disk.cdrom() ? "cdrom" : "disk";
+        boolean qdisk = disk.backendType().equals(DiskConfig.QDISK);
         Map<String, String> back = new LinkedHashMap<>();
         back.put("params", disk.params());
-        back.put("script", BLOCK_SCRIPT);
+        if (!qdisk) {
+            back.put("script", BLOCK_SCRIPT);
+        }
         back.put("frontend-id", Integer.toString(frontendDomid));
         back.put("online", "1");
         back.put("removable", disk.removable() ? "1" : "0");
@@ -135,7 +161,8 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
         front.put("virtual-device", Integer.toString(disk.devid()));
         front.put("device-type", deviceType);
         front.put("trusted", disk.trusted() ? "1" : "0");
-        return new DeviceConfig("vbd", frontendDomid, backendDomid, disk.devid(), front, Map.of(), back);
+        return new DeviceConfig("vbd", frontendDomid, backendDomid, disk.devid(), front, Map.of(), back,
+                qdisk ? QDISK_KIND : "vbd");
     }
 
     public String frontendPath() {
@@ -143,7 +170,7 @@ public record DeviceConfig(String type, int frontendDomid, int backendDomid, int
     }
 
     public String backendPath() {
-        return XenbusPaths.backendPath(backendDomid, type, frontendDomid, devid);
+        return XenbusPaths.backendPath(backendDomid, backendKind, frontendDomid, devid);
     }
 
     /** The backend's {@code script}, if the toolstack runs a hotplug script for this device. */

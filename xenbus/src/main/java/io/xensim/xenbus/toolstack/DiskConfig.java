@@ -13,8 +13,10 @@ import java.util.Objects;
  *
  * @param vdev          the config name, written as the backend's {@code dev}
  * @param devid         the {@code virtual-device} number (xen-vbd-interface(7)); the device id of both directories
- * @param params        the hotplug script's target ({@code params})
- * @param backendType   the backend's {@code type}: {@code phy} for a raw file the {@code block} script attaches
+ * @param params        the backend's {@code params}: for {@code phy} the hotplug script's target (an image path),
+ *                      for {@code qdisk} what QEMU opens, {@code <format>:<path>} ({@code aio:} for raw)
+ * @param backendType   the backend's {@code type}: {@code phy} for a raw file the {@code block} script attaches,
+ *                      {@link #QDISK} for an image QEMU opens (the backend directory is then {@code backend/qdisk})
  * @param readwrite     {@code mode} {@code w}, else {@code r}
  * @param cdrom         {@code device-type} {@code cdrom}, else {@code disk}
  * @param removable     {@code removable}
@@ -25,6 +27,8 @@ public record DiskConfig(String vdev, int devid, String params, String backendTy
                          boolean cdrom, boolean removable, boolean discardEnable, boolean trusted) {
     /** libxl's {@code LIBXL_DISK_BACKEND_PHY} string. */
     public static final String PHY = "phy";
+    /** libxl's {@code LIBXL_DISK_BACKEND_QDISK} string. */
+    public static final String QDISK = "qdisk";
 
     public DiskConfig {
         Objects.requireNonNull(vdev, "vdev");
