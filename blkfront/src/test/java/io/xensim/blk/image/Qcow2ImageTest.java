@@ -1,0 +1,221 @@
+package io.xensim.blk.image;
+
+import static io.xensim.blk.image.QemuImg.img;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xensim.blk.image.Qcow2Options.Preallocation;
+import io.xensim.blk.image.RawImage.Allocation;
+import io.xensim.blk.image.RawImage.OpenMode;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Qcow2Image} judged by the real {@code qemu-img} (qemu-utils 7.2): images qemu-img created, written by
+ * us, pass {@code qemu-img check} and {@code qemu-img compare} against a raw image given the same writes; images we
+ * created are converted by {@code qemu-img convert -O raw} to exactly that raw image.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class Qcow2ImageTest {
+    private static final long SIZE = 64L << 20;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void requireQemu() {
+        QemuImg.require();
+    }
+
+    static Stream<Arguments> qemuCreated() {
+        return Stream.of(
+                Arguments.of("v3, 64 KiB clusters", "compat=1.1", 65536),
+                Arguments.of("v2 (compat=0.10)", "compat=0.10", 65536),
+                Arguments.of("preallocation=metadata", "preallocation=metadata", 65536),
+                Arguments.of("v2, preallocation=metadata", "compat=0.10,preallocation=metadata", 65536),
+                Arguments.of("2 MiB clusters", "cluster_size=2M", 2 << 20),
+                Arguments.of("512 B clusters", "cluster_size=512", 512),
+                Arguments.of("4 KiB clusters, refcount_bits=1", "cluster_size=4096,refcount_bits=1", 4096),
+                Arguments.of("refcount_bits=64", "refcount_bits=64", 65536),
+                Arguments.of("lazy_refcounts=on (ignored: we keep refcounts exact)", "lazy_refcounts=on", 65536));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("qemuCreated")
+    void writesToAQemuCreatedImagePassCheckAndCompareWithRaw(String label, String options, int clusterSize)
+            throws Exception {
+        Path qcow2 = dir.resolve("disk.qcow2"), raw = dir.resolve("model.raw");
+        img("create", "-q", "-f", "qcow2", "-o", options, qcow2.toString(), Long.toString(SIZE));
+        List<Qcow2Workload.Op> ops = Qcow2Workload.ops(SIZE, clusterSize, 150, 42);
+        try (Qcow2Image image = Qcow2Image.open(qcow2, OpenMode.READ_WRITE);
+                RawImage model = RawImage.create(raw, SIZE / 512, Allocation.SPARSE)) {
+            assertThat(image.sectors()).isEqualTo(SIZE / 512);
+            assertThat(image.clusterSize()).isEqualTo(clusterSize);
+            Qcow2Workload.applyAll(ops, image, model);
+            Qcow2Workload.assertSameContents(image, model, Math.min(SIZE, 70L * clusterSize + (1 << 20)), 1 << 16);
+        }
+        assertClean(qcow2);
+        QemuImg.Result compare = QemuImg.compareWithRaw(qcow2, raw);
+        assertThat(compare.exitCode()).as(compare.output()).isZero();
+        assertThat(compare.output()).contains("Images are identical");
+    }
+
+    static Stream<Arguments> ourOptions() {
+        return Stream.of(
+                Arguments.of(new Qcow2Options(3, 65536, Preallocation.OFF)),
+                Arguments.of(new Qcow2Options(2, 65536, Preallocation.OFF)),
+                Arguments.of(new Qcow2Options(3, 512, Preallocation.OFF)),
+                Arguments.of(new Qcow2Options(3, 2 << 20, Preallocation.OFF)),
+                Arguments.of(new Qcow2Options(3, 65536, Preallocation.METADATA)),
+                Arguments.of(new Qcow2Options(2, 4096, Preallocation.METADATA)),
+                Arguments.of(new Qcow2Options(3, 2 << 20, Preallocation.METADATA)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ourOptions")
+    void imagesWeCreateAreCheckedCleanAndConvertedToTheSameRawBytes(Qcow2Options options) throws Exception {
+        Path qcow2 = dir.resolve("ours.qcow2"), raw = dir.resolve("model.raw"), converted = dir.resolve("out.raw");
+        try (Qcow2Image image = Qcow2Image.create(qcow2, SIZE, options)) {
+            assertClean(qcow2, "-U");   // the fresh image, before any write, while we hold it (force-share)
+            try (RawImage model = RawImage.create(raw, SIZE / 512, Allocation.SPARSE)) {
+                Qcow2Workload.applyAll(Qcow2Workload.ops(SIZE, options.clusterSize(), 150, 7), image, model);
+            }
+        }
+        assertClean(qcow2);
+        String info = img("info", "--output=json", qcow2.toString());
+        assertThat(info).contains("\"cluster-size\": " + options.clusterSize())
+                .contains("\"compat\": \"" + (options.version() == 3 ? "1.1" : "0.10") + "\"")
+                .contains("\"virtual-size\": " + SIZE);
+        img("convert", "-f", "qcow2", "-O", "raw", qcow2.toString(), converted.toString());
+        assertThat(Files.mismatch(converted, raw)).isEqualTo(-1L);
+        if (options.preallocation() == Preallocation.METADATA) {
+            String map = img("map", "--output=json", "-f", "qcow2", qcow2.toString());
+            assertThat(map).doesNotContain("\"data\": false, \"offset\"")   // no unallocated extent
+                    .contains("\"offset\"");
+        }
+    }
+
+    @Test
+    void ourImageReadsBackWhatQemuIoWrote() throws Exception {
+        Path qcow2 = dir.resolve("ours.qcow2");
+        Qcow2Image.create(qcow2, SIZE, Qcow2Options.DEFAULTS).close();
+        QemuImg.Result io = QemuImg.run(QemuImg.QEMU_IO.toString(), "-f", "qcow2",
+                "-c", "write -P 0x5a 65024 70000", "-c", "write -z 1048576 131072", qcow2.toString());
+        assertThat(io.exitCode()).as(io.output()).isZero();
+        try (Qcow2Image image = Qcow2Image.open(qcow2, OpenMode.READ_ONLY); Arena arena = Arena.ofConfined()) {
+            MemorySegment got = arena.allocate(1 << 18);
+            image.read(65024 - 512, got);
+            byte[] bytes = ImageFiles.bytes(got);
+            for (int i = 0; i < bytes.length; i++) {
+                assertThat(bytes[i]).as("byte %d", i).isEqualTo(i >= 512 && i < 512 + 70000 ? (byte) 0x5a : 0);
+            }
+        }
+    }
+
+    /**
+     * A guest flush costs one fsync per metadata level with dirty tables (refcount blocks, L2, L1), one when only
+     * data was written, none after no write; each allocating write adds its metadata writes at the flush.
+     */
+    @Test
+    void flushCostsOneFsyncPerDirtyMetadataLevel() throws Exception {
+        try (Qcow2Image image = Qcow2Image.create(dir.resolve("s.qcow2"), SIZE, Qcow2Options.DEFAULTS);
+                Arena arena = Arena.ofConfined()) {
+            MemorySegment page = ImageFiles.pattern(arena, 0, 8, 1);
+            ImageStats start = image.stats(), before = start;
+            image.write(0, page);   // a new L2 table and a data cluster
+            image.flush();
+            assertThat(delta(image.stats(), before)).isEqualTo(new ImageStats(1, 1, 1, 3, 3));
+
+            before = image.stats();
+            image.write(65536, page);   // a data cluster inside the same L2 table
+            image.flush();
+            assertThat(delta(image.stats(), before)).isEqualTo(new ImageStats(1, 1, 1, 2, 2));
+
+            before = image.stats();
+            image.write(4096, page);   // in place
+            image.flush();
+            assertThat(delta(image.stats(), before)).isEqualTo(new ImageStats(1, 1, 1, 0, 1));
+
+            before = image.stats();
+            image.flush();
+            assertThat(delta(image.stats(), before)).isEqualTo(new ImageStats(0, 1, 0, 0, 0));
+            assertThat(delta(image.stats(), start).fsyncsPerFlush()).isEqualTo(6.0 / 4);
+            assertThat(delta(image.stats(), start).metadataWritesPerWrite()).isEqualTo(5.0 / 3);
+        }
+    }
+
+    @Test
+    void growingPastTheRefcountTableAndThroughSmallCachesStaysClean() throws Exception {
+        // 512-byte clusters: one refcount table cluster covers 64 blocks of 256 clusters, 8 MiB of file
+        Path qcow2 = dir.resolve("grow.qcow2"), raw = dir.resolve("model.raw");
+        long size = 16L << 20;
+        img("create", "-q", "-f", "qcow2", "-o", "cluster_size=512", qcow2.toString(), Long.toString(size));
+        try (Qcow2Image image = Qcow2Image.open(qcow2, OpenMode.READ_WRITE, 3, 2);
+                RawImage model = RawImage.create(raw, size / 512, Allocation.SPARSE);
+                Arena arena = Arena.ofConfined()) {
+            for (long at = 0; at < 10L << 20; at += 64 << 10) {
+                Qcow2Workload.Op op = new Qcow2Workload.Op(Qcow2Workload.Kind.WRITE, at, 64 << 10, (int) (at >> 16));
+                Qcow2Workload.apply(image, op);
+                Qcow2Workload.apply(model, op);
+            }
+            image.discard(1L << 20, 2L << 20);
+            model.discard(1L << 20, 2L << 20);
+            image.flush();
+            Qcow2Workload.assertSameContents(image, model, size, 1 << 20);
+        }
+        assertClean(qcow2);
+        assertThat(QemuImg.compareWithRaw(qcow2, raw).exitCode()).isZero();
+        String info = img("check", "--output=json", qcow2.toString());
+        assertThat(info).contains("\"check-errors\": 0");
+    }
+
+    @Test
+    void readOnlyImagesRefuseWrites() throws Exception {
+        Path qcow2 = dir.resolve("ro.qcow2");
+        img("create", "-q", "-f", "qcow2", qcow2.toString(), "1M");
+        try (Qcow2Image image = Qcow2Image.open(qcow2, OpenMode.READ_ONLY); Arena arena = Arena.ofConfined()) {
+            assertThat(image.writable()).isFalse();
+            assertThat(image.discardable()).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> image.write(0, arena.allocate(512)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("read-only");
+        }
+    }
+
+    @Test
+    void qemuCannotWriteAnImageWeHoldAndWeCannotOpenItTwice() throws Exception {
+        Path qcow2 = dir.resolve("locked.qcow2");
+        img("create", "-q", "-f", "qcow2", qcow2.toString(), "1M");
+        try (Qcow2Image held = Qcow2Image.open(qcow2, OpenMode.READ_WRITE)) {
+            QemuImg.Result write = QemuImg.run(QemuImg.QEMU_IO.toString(), "-f", "qcow2", "-c", "write 0 512",
+                    qcow2.toString());
+            assertThat(write.exitCode()).as(write.output()).isNotZero();
+            assertThat(write.output()).contains("Failed to lock byte 101");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Qcow2Image.open(qcow2, OpenMode.READ_WRITE))
+                    .isInstanceOf(ImageLockedException.class);
+        }
+    }
+
+    static void assertClean(Path qcow2, String... flags) throws IOException, InterruptedException {
+        QemuImg.Result check = QemuImg.check(qcow2, flags);
+        assertThat(check.exitCode()).as(check.output()).isZero();
+        assertThat(check.output()).contains("No errors were found on the image");
+    }
+
+    private static ImageStats delta(ImageStats now, ImageStats before) {
+        return new ImageStats(now.guestWrites() - before.guestWrites(), now.guestFlushes() - before.guestFlushes(),
+                now.hostDataWrites() - before.hostDataWrites(),
+                now.hostMetadataWrites() - before.hostMetadataWrites(), now.hostFsyncs() - before.hostFsyncs());
+    }
+}
