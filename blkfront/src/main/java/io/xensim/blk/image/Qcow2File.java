@@ -40,6 +40,7 @@ final class Qcow2File implements Closeable {
     private long writesBeforeCrash = -1;
     /** A write or growth happened since the last successful fsync. */
     private boolean unsynced;
+    private long crashPoints;
 
     private Qcow2File(Path path, int fd, boolean writable, ImageLock lock) throws IOException {
         this.path = path;
@@ -188,10 +189,16 @@ final class Qcow2File implements Closeable {
         return writesBeforeCrash == 0;
     }
 
+    /** Host writes (and growths) attempted so far: the points a simulated crash can cut at. */
+    long crashPoints() {
+        return crashPoints;
+    }
+
     private void crashPoint() throws IOException {
         if (writesBeforeCrash == 0) {
             throw crashFailure();
         }
+        crashPoints++;
         if (writesBeforeCrash > 0) {
             writesBeforeCrash--;
         }

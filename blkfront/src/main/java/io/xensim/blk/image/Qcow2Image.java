@@ -741,6 +741,16 @@ public final class Qcow2Image implements BlockImage {
         }
     }
 
+    /** For tests: host writes (and file growths) so far, each a point {@link #crashAfterWrites} can cut at. */
+    long hostWritesSoFar() {
+        lock.lock();
+        try {
+            return file.crashPoints();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A buffer over {@code part} itself, or null for a heap segment over a non-byte array. */
     private static ByteBuffer viewOf(MemorySegment part) {
         try {
