@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +88,7 @@ public final class Qcow2Image implements BlockImage {
         this.v3 = header.version() == 3;
         ByteBuffer cluster0 = ByteBuffer.allocate((int) clusterSize).order(ByteOrder.BIG_ENDIAN);
         file.read(cluster0, 0);
-        checkSupported(cluster0.clear());
+        Qcow2Features.check(header, cluster0.clear(), writable, file.path());
         this.sectors = header.size() / SECTOR_SIZE;
         this.l1 = readL1();
         int l2Tables = l2CacheTables > 0 ? l2CacheTables : (int) Math.max(16, L2_CACHE_BYTES / clusterSize);
@@ -195,108 +194,12 @@ public final class Qcow2Image implements BlockImage {
         }
     }
 
-    /** {@code qcow2_do_open}'s refusals, naming the feature (the file is host input: an IOException, not a crash). */
-    private void checkSupported(ByteBuffer cluster0) throws IOException {
-        String[] names = featureNames(cluster0);
-        if (header.backingFileOffset() != 0) {
-            throw unsupported("a backing file (backing chains are not implemented)");
-        }
-        if (header.cryptMethod() != 0) {
-            throw unsupported("encryption (crypt_method " + (header.cryptMethod() == 1 ? "aes" : header.cryptMethod() == 2
-                    ? "luks" : Integer.toUnsignedString(header.cryptMethod())) + ")");
-        }
-        if (header.nbSnapshots() != 0) {
-            throw unsupported("internal snapshots (" + Integer.toUnsignedString(header.nbSnapshots()) + " in the image)");
-        }
-        long incompatible = header.incompatibleFeatures();
-        if ((incompatible & Qcow2Header.QCOW2_INCOMPAT_DATA_FILE) != 0) {
-            throw unsupported("an external data file (incompatible bit 2)");
-        }
-        if ((incompatible & Qcow2Header.QCOW2_INCOMPAT_COMPRESSION) != 0 || header.compressionType() != 0) {
-            throw unsupported("compression type " + (header.compressionType() == 1 ? "zstd"
-                    : Integer.toString(header.compressionType())) + " (incompatible bit 3)");
-        }
-        if ((incompatible & Qcow2Header.QCOW2_INCOMPAT_EXTL2) != 0) {
-            throw unsupported("extended L2 entries (subclusters, incompatible bit 4)");
-        }
-        long unknown = incompatible & ~(Qcow2Header.QCOW2_INCOMPAT_DIRTY | Qcow2Header.QCOW2_INCOMPAT_CORRUPT);
-        if (unknown != 0) {
-            int bit = Long.numberOfTrailingZeros(unknown);
-            throw unsupported(bit < names.length && names[bit] != null ? names[bit] + " (incompatible bit " + bit + ")"
-                    : "unknown incompatible feature bit " + bit);
-        }
-        if (writable && (incompatible & Qcow2Header.QCOW2_INCOMPAT_CORRUPT) != 0) {
-            throw new IOException(file.path() + ": qcow2 image is corrupt (incompatible bit 1); it can be opened "
-                    + "read-only only (repair it with qemu-img check -r all)");
-        }
-        if (writable && (incompatible & Qcow2Header.QCOW2_INCOMPAT_DIRTY) != 0) {
-            throw new IOException(file.path() + ": qcow2 image is dirty (incompatible bit 0: lazy refcounts were not"
-                    + " written back); QEMU repairs it at open (qcow2_do_open runs qcow2_check), which we do not: run"
-                    + " qemu-img check -r all, or open it read-only");
-        }
-        if (header.size() < 0) {
-            throw malformed("size " + Long.toUnsignedString(header.size()) + " is too large");
-        }
-        long l2Coverage = clusterSize * (clusterSize / 8);
-        long l1Needed = (header.size() + l2Coverage - 1) / l2Coverage;
-        if (Integer.toUnsignedLong(header.l1Size()) * 8 > Qcow2Header.QCOW_MAX_L1_SIZE) {
-            throw malformed("l1_size " + Integer.toUnsignedString(header.l1Size()) + " is too large");
-        }
-        if (header.l1Size() < l1Needed) {
-            throw malformed("the L1 table is too small (l1_size " + header.l1Size() + ", need " + l1Needed + ")");
-        }
-        if ((header.l1TableOffset() & (clusterSize - 1)) != 0 || header.l1TableOffset() < 0) {
-            throw malformed("l1_table_offset " + Long.toHexString(header.l1TableOffset()) + " is not cluster-aligned");
-        }
-        if ((header.refcountTableOffset() & (clusterSize - 1)) != 0 || header.refcountTableOffset() <= 0) {
-            throw malformed("refcount_table_offset " + Long.toHexString(header.refcountTableOffset())
-                    + " is not cluster-aligned");
-        }
-        if (header.refcountTableClusters() <= 0
-                || (long) header.refcountTableClusters() << clusterBits > Qcow2Header.QCOW_MAX_REFTABLE_SIZE) {
-            throw malformed("refcount_table_clusters " + Integer.toUnsignedString(header.refcountTableClusters())
-                    + " (expected: 1 up to " + (Qcow2Header.QCOW_MAX_REFTABLE_SIZE >> clusterBits) + ")");
-        }
-    }
-
-    /**
-     * Walks the header extensions after the header (to the end of cluster 0) and returns the names the feature
-     * name table gives incompatible bits; unknown extensions are skipped, as the spec allows.
-     */
-    private String[] featureNames(ByteBuffer cluster0) throws IOException {
-        String[] names = new String[64];
-        int at = v3 ? header.headerLength() : Qcow2Header.V2_LENGTH;
-        while (at + 8 <= cluster0.limit()) {
-            int type = cluster0.getInt(at);
-            long length = Integer.toUnsignedLong(cluster0.getInt(at + 4));
-            if (type == Qcow2Header.QCOW2_EXT_MAGIC_END) {
-                break;
-            }
-            if (length > cluster0.limit() - at - 8) {
-                throw malformed("header extension " + Integer.toHexString(type) + " of " + length
-                        + " bytes overruns cluster 0");
-            }
-            if (type == Qcow2Header.QCOW2_EXT_MAGIC_FEATURE_TABLE) {
-                for (int e = at + 8; e + 48 <= at + 8 + length; e += 48) {
-                    int bit = Byte.toUnsignedInt(cluster0.get(e + 1));
-                    if (cluster0.get(e) == 0 && bit < 64) {
-                        byte[] name = new byte[46];
-                        cluster0.get(e + 2, name);
-                        names[bit] = new String(name, StandardCharsets.US_ASCII).replace("\0", "");
-                    }
-                }
-            }
-            at += 8 + (int) ((length + 7) & ~7L);
-        }
-        return names;
-    }
-
     private IOException unsupported(String feature) {
-        return new IOException(file.path() + ": unsupported qcow2 feature: " + feature);
+        return Qcow2Features.unsupported(file.path(), feature);
     }
 
     private IOException malformed(String what) {
-        return new IOException(file.path() + ": invalid qcow2 image: " + what);
+        return Qcow2Features.malformed(file.path(), what);
     }
 
     private long[] readL1() throws IOException {
