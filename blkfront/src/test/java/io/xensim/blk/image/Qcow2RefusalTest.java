@@ -72,6 +72,11 @@ class Qcow2RefusalTest {
                     patchByte(image, Qcow2Header.INCOMPATIBLE_FEATURES_OFFSET + 7, 1 << 6);
                     return image;
                 }, "unknown incompatible feature bit 6"),
+                Arguments.of("a raw image", (Builder) d -> {
+                    Path raw = d.resolve("disk.raw");
+                    Files.write(raw, new byte[1 << 16]);
+                    return raw;
+                }, "not a qcow2 image"),
                 Arguments.of("a version 4 header", (Builder) d -> {
                     Path image = create(d);
                     patchByte(image, Qcow2Header.VERSION_OFFSET + 3, 4);
@@ -131,6 +136,32 @@ class Qcow2RefusalTest {
         }
         assertThat(img("info", "--output=json", image.toString())).contains("\"corrupt\": true");
         assertThatThrownBy(() -> Qcow2Image.open(image, OpenMode.READ_WRITE)).hasMessageContaining("corrupt");
+    }
+
+    /**
+     * Autoclear bits we do not understand (bit 0: persistent bitmaps) are cleared by a read-write open, as the
+     * spec requires; QEMU then calls the bitmaps inconsistent and counts their clusters as leaked, its documented
+     * outcome for "a program lacking bitmap support".
+     */
+    @Test
+    void aReadWriteOpenClearsAutoclearBitsAndQemuSeesInconsistentBitmaps() throws Exception {
+        Path image = createWithData();
+        img("bitmap", "--add", image.toString(), "b0");
+        Qcow2Image.open(image, OpenMode.READ_ONLY).close();
+        assertThat(readLong(image, Qcow2Header.AUTOCLEAR_FEATURES_OFFSET)).isEqualTo(Qcow2Header.QCOW2_AUTOCLEAR_BITMAPS);
+        Qcow2Image.open(image, OpenMode.READ_WRITE).close();
+        assertThat(readLong(image, Qcow2Header.AUTOCLEAR_FEATURES_OFFSET)).isZero();
+        QemuImg.Result check = QemuImg.check(image);
+        assertThat(check.exitCode()).as(check.output()).isIn(0, 3);
+        assertThat(check.output()).doesNotContain("ERROR").contains("lacking bitmap support");
+        assertReadsData(image);
+    }
+
+    private static long readLong(Path image, long offset) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
+            f.seek(offset);
+            return f.readLong();
+        }
     }
 
     private Path createWithData() throws Exception {
