@@ -20,15 +20,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * cluster (first free by refcount, see {@link Qcow2Refcounts}); a discard of whole clusters drops them (a v3
  * image keeps a zero-cluster entry, as QEMU does) and frees them once that is on disk.
  *
- * <p>Refused at {@link #open}, naming the feature: a backing file, encryption, internal snapshots, an external
- * data file, a compression type other than zlib, extended L2 entries, compressed clusters (found by reading every
- * L2 table at open), unknown incompatible features. A corrupt image (incompatible bit 1) opens read-only only; a
- * dirty one (bit 0, lazy refcounts left unflushed) likewise, since its refcounts need QEMU's repair
- * ({@code qcow2_do_open} runs {@code qcow2_check} with {@code BDRV_FIX_ERRORS} first: {@code qemu-img check -r
- * all}); we never set the dirty bit ourselves because we keep refcounts exact (no lazy refcounts). Metadata we find
- * inconsistent while running (an unaligned table offset, a free of a free cluster) marks the image corrupt, as
- * {@code qcow2_signal_corruption} does, and every later call fails. Autoclear features are cleared on a
- * read-write open: we keep no bitmaps.
+ * <p>Refused at {@link #open}, naming the feature ({@link Qcow2Features}): a backing file, encryption, internal
+ * snapshots, an external data file, zstd compression, extended L2 entries, unknown incompatible features, and
+ * compressed clusters (found by reading every L2 table once at open, as they have no header bit). A corrupt image
+ * (incompatible bit 1) opens read-only only, as in QEMU. So does a dirty one (bit 0: lazy refcounts not written
+ * back), whose refcounts need the repair QEMU's {@code qcow2_do_open} runs first ({@code qcow2_check} with
+ * {@code BDRV_FIX_ERRORS}, i.e. {@code qemu-img check -r all}); we never set the dirty bit, since we keep
+ * refcounts exact (no lazy refcounts, as QEMU sets it only with them). Metadata found inconsistent while running
+ * (an unaligned offset, a free of a free cluster) marks the image corrupt as {@code qcow2_signal_corruption} does,
+ * and every later call fails. Autoclear bits are cleared on a read-write open, as the spec requires of a program
+ * that does not know them (we keep no bitmaps).
  *
  * <p><b>Durability and crash safety:</b> metadata changes stay in memory (write-back) until a flush, a full cache
  * or close writes them in QEMU's dependency order: dirty refcount blocks, fsync; the refcount table if a block
@@ -68,7 +69,8 @@ public final class Qcow2Image implements BlockImage {
     private final Qcow2Refcounts refcounts;
     /** Host clusters whose L2 entry is gone in memory: counted down after that reaches the disk. */
     private final List<Long> pendingFrees = new ArrayList<>();
-    private Qcow2Header header;
+    /** Replaced under {@link #lock}; volatile for the lock-free getters. */
+    private volatile Qcow2Header header;
     private String corruption;
     private boolean closed;
 
