@@ -383,25 +383,41 @@ public final class Qcow2Image implements BlockImage {
         }
     }
 
+    /** Reads cluster by cluster, as one host read per run of clusters that lie one after the other in the file. */
     private void readLocked(long offset, MemorySegment dst) throws IOException {
+        long runStart = 0, runHost = 0, runLength = 0;   // a host read not yet issued: dst[runStart, +runLength)
         for (long done = 0; done < dst.byteSize(); ) {
             long at = offset + done;
             int n = (int) Math.min(dst.byteSize() - done, clusterSize - (at & (clusterSize - 1)));
-            MemorySegment part = dst.asSlice(done, n);
             long host = hostOffset(at);
+            if (runLength > 0 && host != runHost + runLength) {
+                readHost(dst.asSlice(runStart, runLength), runHost);
+                runLength = 0;
+            }
             if (host == 0) {
-                part.fill((byte) 0);
+                dst.asSlice(done, n).fill((byte) 0);
+            } else if (runLength == 0) {
+                runStart = done;
+                runHost = host;
+                runLength = n;
             } else {
-                ByteBuffer view = viewOf(part);
-                if (view != null) {
-                    file.read(view, host);
-                } else {
-                    ByteBuffer copy = ByteBuffer.allocate(n);
-                    file.read(copy, host);
-                    MemorySegment.copy(MemorySegment.ofArray(copy.array()), 0, part, 0, n);
-                }
+                runLength += n;
             }
             done += n;
+        }
+        if (runLength > 0) {
+            readHost(dst.asSlice(runStart, runLength), runHost);
+        }
+    }
+
+    private void readHost(MemorySegment part, long host) throws IOException {
+        ByteBuffer view = viewOf(part);
+        if (view != null) {
+            file.read(view, host);
+        } else {
+            ByteBuffer copy = ByteBuffer.allocate((int) part.byteSize());
+            file.read(copy, host);
+            MemorySegment.copy(MemorySegment.ofArray(copy.array()), 0, part, 0, part.byteSize());
         }
     }
 
@@ -429,13 +445,53 @@ public final class Qcow2Image implements BlockImage {
         return hostOffset(offset) == 0;
     }
 
+    /**
+     * Writes cluster by cluster: pieces that go in place into clusters lying one after the other in the file are
+     * one host write; a piece that needs an allocation goes through {@link #writeCluster}, after the pending run.
+     */
     private void writeLocked(long offset, MemorySegment src) throws IOException {
+        long runStart = 0, runHost = 0, runLength = 0;   // an in-place host write not yet issued
         for (long done = 0; done < src.byteSize(); ) {
             long at = offset + done;
             int n = (int) Math.min(src.byteSize() - done, clusterSize - (at & (clusterSize - 1)));
-            writeCluster(at, src.asSlice(done, n));
+            long host = inPlaceHost(at);
+            if (runLength > 0 && host != runHost + runLength) {
+                file.writeData(bufferOf(src.asSlice(runStart, runLength)), runHost);
+                runLength = 0;
+            }
+            if (host < 0) {
+                writeCluster(at, src.asSlice(done, n));
+            } else if (runLength == 0) {
+                runStart = done;
+                runHost = host;
+                runLength = n;
+            } else {
+                runLength += n;
+            }
             done += n;
         }
+        if (runLength > 0) {
+            file.writeData(bufferOf(src.asSlice(runStart, runLength)), runHost);
+        }
+    }
+
+    /**
+     * The host offset guest byte {@code offset} is written at in place (a plain cluster with refcount 1 in an L2
+     * table with refcount 1), or -1 if the write needs {@link #writeCluster}'s allocation or checks.
+     */
+    private long inPlaceHost(long offset) throws IOException {
+        long l1e = l1[l1Index(offset)];
+        long l2Offset = l1e & Qcow2Header.L1E_OFFSET_MASK;
+        if (l2Offset == 0 || (l1e & Qcow2Header.QCOW_OFLAG_COPIED) == 0) {
+            return -1;
+        }
+        long entry = l2Table(l2Offset).entry(l2Index(offset));
+        long host = entry & Qcow2Header.L2E_OFFSET_MASK;
+        if ((entry & Qcow2Header.QCOW_OFLAG_COPIED) == 0 || (entry & Qcow2Header.QCOW_OFLAG_COMPRESSED) != 0
+                || v3 && (entry & Qcow2Header.QCOW_OFLAG_ZERO) != 0 || host == 0 || (host & (clusterSize - 1)) != 0) {
+            return -1;
+        }
+        return host + (offset & (clusterSize - 1));
     }
 
     /**
