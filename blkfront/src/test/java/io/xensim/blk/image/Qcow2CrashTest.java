@@ -85,6 +85,60 @@ class Qcow2CrashTest {
         }
     }
 
+    /**
+     * The refcount table move ({@code qcow2_refcount_area}: new blocks and table, flush, header, flush, old table
+     * freed), cut at every host write of the guest write during which it happens: 512-byte clusters, so one table
+     * cluster covers 8 MiB of file and sequential 64 KiB writes outgrow it.
+     */
+    @org.junit.jupiter.api.Test
+    void aCutAnywhereInARefcountTableMoveLeavesAtMostLeakedClusters() throws Exception {
+        Path template = dir.resolve("template.qcow2");
+        long size = 16L << 20;
+        img("create", "-q", "-f", "qcow2", "-o", "cluster_size=512", template.toString(), Long.toString(size));
+        long tableAtStart = tableOffset(template);
+        List<Qcow2Workload.Op> ops = new ArrayList<>();
+        for (long at = 0; at < 10L << 20; at += 64 << 10) {
+            ops.add(new Qcow2Workload.Op(Qcow2Workload.Kind.WRITE, at, 64 << 10, (int) (at >> 16)));
+        }
+        Path dry = dir.resolve("dry.qcow2");
+        Files.copy(template, dry);
+        long from = -1, to = -1;
+        try (Qcow2Image image = Qcow2Image.open(dry, OpenMode.READ_WRITE)) {
+            for (Qcow2Workload.Op op : ops) {
+                long before = image.hostWritesSoFar();
+                Qcow2Workload.apply(image, op);
+                if (from < 0 && tableOffset(dry) != tableAtStart) {
+                    from = before;
+                    to = image.hostWritesSoFar();
+                }
+            }
+        }
+        assertThat(from).as("the refcount table moved").isNotNegative();
+        Path cut = dir.resolve("cut.qcow2");
+        for (long n = from; n <= to; n++) {
+            Files.copy(template, cut, StandardCopyOption.REPLACE_EXISTING);
+            try (Qcow2Image image = Qcow2Image.open(cut, OpenMode.READ_WRITE)) {
+                image.crashAfterWrites(n);
+                try {
+                    Qcow2Workload.applyAll(ops, image);
+                } catch (IOException e) {
+                    assertThat(e).hasMessageContaining("simulated crash");
+                }
+            }
+            QemuImg.Result check = QemuImg.check(cut);
+            assertThat(check.exitCode()).as("cut after %d host writes (move within %d..%d):%n%s", n, from, to,
+                    check.output()).isIn(0, 3);
+            assertThat(check.output()).doesNotContain("ERROR");
+        }
+    }
+
+    private static long tableOffset(Path image) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(image.toFile(), "r")) {
+            f.seek(Qcow2Header.REFCOUNT_TABLE_OFFSET_OFFSET);
+            return f.readLong();
+        }
+    }
+
     /** Writes (a third of them unaligned to clusters) and discards inside {@code [from, to)}, ending in a flush. */
     private static List<Qcow2Workload.Op> ops(long seed, long from, long to, int count) {
         Random r = new Random(seed);
