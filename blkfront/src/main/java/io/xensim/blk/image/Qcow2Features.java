@@ -34,11 +34,13 @@ final class Qcow2Features {
             throw unsupported(path, "a backing file (backing chains are not implemented)");
         }
         if (header.cryptMethod() != 0) {
-            throw unsupported(path, "encryption (crypt_method " + (header.cryptMethod() == 1 ? "aes" : header.cryptMethod() == 2
-                    ? "luks" : Integer.toUnsignedString(header.cryptMethod())) + ")");
+            int method = header.cryptMethod();
+            throw unsupported(path, "encryption (crypt_method "
+                    + (method == 1 ? "aes" : method == 2 ? "luks" : Integer.toUnsignedString(method)) + ")");
         }
         if (header.nbSnapshots() != 0) {
-            throw unsupported(path, "internal snapshots (" + Integer.toUnsignedString(header.nbSnapshots()) + " in the image)");
+            throw unsupported(path, "internal snapshots ("
+                    + Integer.toUnsignedString(header.nbSnapshots()) + " in the image)");
         }
         long incompatible = header.incompatibleFeatures();
         if ((incompatible & Qcow2Header.QCOW2_INCOMPAT_DATA_FILE) != 0) {
@@ -54,7 +56,7 @@ final class Qcow2Features {
         long unknown = incompatible & ~(Qcow2Header.QCOW2_INCOMPAT_DIRTY | Qcow2Header.QCOW2_INCOMPAT_CORRUPT);
         if (unknown != 0) {
             int bit = Long.numberOfTrailingZeros(unknown);
-            throw unsupported(path, bit < names.length && names[bit] != null ? names[bit] + " (incompatible bit " + bit + ")"
+            throw unsupported(path, names[bit] != null ? names[bit] + " (incompatible bit " + bit + ")"
                     : "unknown incompatible feature bit " + bit);
         }
         if (writable && (incompatible & Qcow2Header.QCOW2_INCOMPAT_CORRUPT) != 0) {
@@ -78,7 +80,8 @@ final class Qcow2Features {
             throw malformed(path, "the L1 table is too small (l1_size " + header.l1Size() + ", need " + l1Needed + ")");
         }
         if ((header.l1TableOffset() & (clusterSize - 1)) != 0 || header.l1TableOffset() < 0) {
-            throw malformed(path, "l1_table_offset " + Long.toHexString(header.l1TableOffset()) + " is not cluster-aligned");
+            throw malformed(path, "l1_table_offset " + Long.toHexString(header.l1TableOffset())
+                    + " is not cluster-aligned");
         }
         if ((header.refcountTableOffset() & (clusterSize - 1)) != 0 || header.refcountTableOffset() <= 0) {
             throw malformed(path, "refcount_table_offset " + Long.toHexString(header.refcountTableOffset())

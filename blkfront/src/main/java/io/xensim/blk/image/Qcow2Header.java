@@ -94,10 +94,12 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
         int length = version == 2 ? V2_LENGTH : Math.min(headerLength, V3_LENGTH);
         ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
         b.putInt(MAGIC_OFFSET, QCOW_MAGIC).putInt(VERSION_OFFSET, version)
-                .putLong(BACKING_FILE_OFFSET_OFFSET, backingFileOffset).putInt(BACKING_FILE_SIZE_OFFSET, backingFileSize)
+                .putLong(BACKING_FILE_OFFSET_OFFSET, backingFileOffset)
+                .putInt(BACKING_FILE_SIZE_OFFSET, backingFileSize)
                 .putInt(CLUSTER_BITS_OFFSET, clusterBits).putLong(SIZE_OFFSET, size)
                 .putInt(CRYPT_METHOD_OFFSET, cryptMethod).putInt(L1_SIZE_OFFSET, l1Size)
-                .putLong(L1_TABLE_OFFSET_OFFSET, l1TableOffset).putLong(REFCOUNT_TABLE_OFFSET_OFFSET, refcountTableOffset)
+                .putLong(L1_TABLE_OFFSET_OFFSET, l1TableOffset)
+                .putLong(REFCOUNT_TABLE_OFFSET_OFFSET, refcountTableOffset)
                 .putInt(REFCOUNT_TABLE_CLUSTERS_OFFSET, refcountTableClusters).putInt(NB_SNAPSHOTS_OFFSET, nbSnapshots)
                 .putLong(SNAPSHOTS_OFFSET_OFFSET, snapshotsOffset);
         if (version >= 3) {
@@ -130,7 +132,8 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
         }
         int version = b.getInt(VERSION_OFFSET);
         if (version != 2 && version != 3) {
-            throw new Malformed("unsupported qcow2 version " + Integer.toUnsignedString(version) + " (expected: 2 or 3)");
+            throw new Malformed("unsupported qcow2 version " + Integer.toUnsignedString(version)
+                    + " (expected: 2 or 3)");
         }
         int clusterBits = b.getInt(CLUSTER_BITS_OFFSET);
         if (clusterBits < MIN_CLUSTER_BITS || clusterBits > MAX_CLUSTER_BITS) {

@@ -53,6 +53,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Qcow2Image implements BlockImage {
     /** L2 cache size: QEMU's default maximum {@code l2-cache-size} on Linux (32 MiB). */
     static final long L2_CACHE_BYTES = 32L << 20;
+    /** Refcount block cache size (ours: QEMU sizes it from the L2 cache; 8 MiB covers 256 TiB at 64 KiB). */
     static final long REFCOUNT_CACHE_BYTES = 8L << 20;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -74,7 +75,8 @@ public final class Qcow2Image implements BlockImage {
     private String corruption;
     private boolean closed;
 
-    private Qcow2Image(Qcow2File file, boolean writable, int l2CacheTables, int refcountCacheTables) throws IOException {
+    private Qcow2Image(Qcow2File file, boolean writable, int l2CacheTables, int refcountCacheTables)
+            throws IOException {
         this.file = file;
         this.writable = writable;
         ByteBuffer head = ByteBuffer.allocate(Qcow2Header.V3_LENGTH);
@@ -94,7 +96,8 @@ public final class Qcow2Image implements BlockImage {
         this.sectors = header.size() / SECTOR_SIZE;
         this.l1 = readL1();
         int l2Tables = l2CacheTables > 0 ? l2CacheTables : (int) Math.max(16, L2_CACHE_BYTES / clusterSize);
-        int rbTables = refcountCacheTables > 0 ? refcountCacheTables : (int) Math.max(4, REFCOUNT_CACHE_BYTES / clusterSize);
+        int rbTables = refcountCacheTables > 0 ? refcountCacheTables
+                : (int) Math.max(4, REFCOUNT_CACHE_BYTES / clusterSize);
         this.l2Cache = new Qcow2Cache("L2", (int) clusterSize, l2Tables);
         this.refcounts = new Qcow2Refcounts(file, new Owner(), header, rbTables);
         scanForCompressedClusters();
