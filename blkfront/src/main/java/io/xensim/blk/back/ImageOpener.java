@@ -1,6 +1,7 @@
 package io.xensim.blk.back;
 
 import io.xensim.blk.image.BlockImage;
+import io.xensim.blk.image.Qcow2Image;
 import io.xensim.blk.image.RawImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,10 +65,7 @@ public interface ImageOpener {
 
     /** A {@code qcow2:} image. */
     private static BlockImage openQcow2(Path path, RawImage.OpenMode mode) throws IOException {
-        // QCOW2-HOOK: with the qcow2 branch merged, this method becomes
-        //   return io.xensim.blk.image.Qcow2Image.open(path, mode);
-        Objects.requireNonNull(mode, "mode");
-        throw new IOException(path + ": qcow2 support not built (this xensim opens raw images only)");
+        return Qcow2Image.open(path, mode);
     }
 
     /**

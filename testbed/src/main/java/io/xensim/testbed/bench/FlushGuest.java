@@ -11,6 +11,8 @@ import io.xensim.blk.guest.BlkStatus;
 import io.xensim.blk.guest.GuestBlockDevice;
 import io.xensim.blk.image.BlockImage;
 import io.xensim.blk.image.ImageStats;
+import io.xensim.blk.image.Qcow2Image;
+import io.xensim.blk.image.Qcow2Options;
 import io.xensim.blk.image.RawImage;
 import io.xensim.xenbus.DomainConfig;
 import io.xensim.xenbus.Hypervisor;
@@ -90,25 +92,14 @@ public final class FlushGuest implements AutoCloseable {
             }
         }
 
-        /** Whether this xensim can create and open the kind. */
-        public boolean available() {
-            return format.equals("aio") || QCOW2_BUILT;
-        }
-
+        /** As {@code qemu-img create -f qcow2} makes it, or with the seed's advice (metadata, 2 MiB clusters). */
         private void createQcow2(Path file, long bytes) throws IOException {
-            // QCOW2-HOOK: with the qcow2 branch merged, this method becomes
-            //   Qcow2Options options = this == QCOW2_DEFAULT ? Qcow2Options.DEFAULTS
-            //           : Qcow2Options.DEFAULTS.withClusterSize(2 << 20)
-            //                   .withPreallocation(Qcow2Options.Preallocation.METADATA);
-            //   Qcow2Image.create(file, bytes, options).close();
-            // and QCOW2_BUILT below true.
-            Objects.requireNonNull(file, "file");
-            throw new IOException(name() + ": qcow2 support not built (" + bytes + " bytes at " + file + ")");
+            Qcow2Options options = this == QCOW2_DEFAULT ? Qcow2Options.DEFAULTS
+                    : Qcow2Options.DEFAULTS.withClusterSize(2 << 20)
+                            .withPreallocation(Qcow2Options.Preallocation.METADATA);
+            Qcow2Image.create(file, bytes, options).close();
         }
     }
-
-    /** Whether {@link ImageKind#createQcow2} and {@code ImageOpener.byFormat()}'s qcow2 case are filled in. */
-    static final boolean QCOW2_BUILT = false;   // QCOW2-HOOK: true once Qcow2Image is merged
 
     /** The counts and time of one {@link #run}. */
     public record Result(ImageKind kind, int ops, long nanos, ImageStats stats) {

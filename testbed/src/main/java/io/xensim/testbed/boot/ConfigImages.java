@@ -2,6 +2,8 @@ package io.xensim.testbed.boot;
 
 import io.xensim.blk.back.ImageOpener;
 import io.xensim.blk.image.BlockImage;
+import io.xensim.blk.image.Qcow2Image;
+import io.xensim.blk.image.Qcow2Options;
 import io.xensim.blk.image.RawImage;
 import io.xensim.hvm.boot.SharedImages;
 import java.io.IOException;
@@ -16,7 +18,8 @@ import java.util.Objects;
  * path, or for a {@code qdisk} disk {@code <format>:<path>} ({@link ImageOpener#byFormat()}: {@code aio:} raw,
  * {@code qcow2:}), the path resolved against the directory of the config being booted when relative (so
  * {@code examples/} works from any directory), and a missing raw image is created sparse ({@link #DEFAULT_SECTORS}
- * sectors, 64 MiB) and said so in {@link #drainLog()}; a missing image of another format is not created.
+ * sectors, 64 MiB) and said so in {@link #drainLog()}, a missing qcow2 image as {@code qemu-img create -f qcow2} makes
+ * one of that size; a missing image of another format is not created.
  * Each image is opened once and shared by blkback and the device model ({@link SharedImages}), keyed by its
  * resolved path.
  *
@@ -55,10 +58,19 @@ public final class ConfigImages implements ImageOpener {
 
     private BlockImage openFile(String params, boolean writable) throws IOException {
         ImageOpener.Target target = ImageOpener.Target.parse(params);
+        Path file = Path.of(target.path());
+        if (target.format().equals(ImageOpener.Target.QCOW2) && Files.notExists(file) && writable) {
+            // As `qemu-img create -f qcow2 FILE 64M` would: version 3, 64 KiB clusters, no preallocation.
+            Files.createDirectories(Objects.requireNonNull(file.getParent()));
+            Qcow2Image created = Qcow2Image.create(file, DEFAULT_SECTORS * BlockImage.SECTOR_SIZE,
+                    Qcow2Options.DEFAULTS);
+            log.add("xensim: " + file + " did not exist: created it as a qcow2 image of "
+                    + DEFAULT_SECTORS * 512 / (1024 * 1024) + " MiB (version 3, 64 KiB clusters)");
+            return created;
+        }
         if (!target.format().equals(ImageOpener.Target.RAW)) {
             return ImageOpener.byFormat().open(params, writable);
         }
-        Path file = Path.of(target.path());
         if (Files.notExists(file) && writable) {
             Files.createDirectories(Objects.requireNonNull(file.getParent()));
             RawImage created = RawImage.create(file, DEFAULT_SECTORS, RawImage.Allocation.SPARSE);

@@ -25,8 +25,7 @@ import java.util.Map;
  * write for each, and how much of qcow2's slowdown against raw sparse the seed's advice takes back.
  *
  * <p>The images must sit on a real file system (fsync's cost is the point): the scenario names the temporary
- * directory's file system and says so when it is tmpfs. A kind this build cannot create (qcow2 before the qcow2
- * image lands) is listed as not built and left out of the checks.
+ * directory's file system and says so when it is tmpfs.
  *
  * <p><b>Threading:</b> the caller's thread runs every case in turn.
  */
@@ -59,11 +58,6 @@ final class Qcow2Flush implements Scenario {
                 out.printf(Locale.ROOT, "%-18s %10s %10s %12s %14s %12s %9s%n", "image", "flushes/s", "writes/s",
                         "fsyncs/flush", "metadata/write", "data/write", "vs raw");
                 for (ImageKind kind : ImageKind.values()) {
-                    if (!kind.available()) {
-                        out.printf(Locale.ROOT, "%-18s %s%n", kind.name().toLowerCase(Locale.ROOT),
-                                "not built (qcow2 support not in this build)");
-                        continue;
-                    }
                     try (FlushGuest guest = new FlushGuest(kind, dir, IMAGE_MIB << 20, SEED)) {
                         Result r = guest.run(OPS);
                         results.put(kind, r);
@@ -107,10 +101,6 @@ final class Qcow2Flush implements Scenario {
         String rawPart = String.format(Locale.ROOT, "Raw images cost one host fsync per guest flush and no "
                 + "metadata writes: %.0f flushes/s sparse, %.0f preallocated.", sparse.flushesPerSecond(),
                 results.get(ImageKind.RAW_PREALLOCATED).flushesPerSecond());
-        if (qcow2 == null || advised == null) {
-            return ScenarioResult.of(rawPart + " The qcow2 rows need qcow2 support, which this build does not have.",
-                    checks);
-        }
         ImageStats q = qcow2.stats();
         ImageStats a = advised.stats();
         checks.add(new Check("qcow2 default: metadata writes (allocating clusters) beside the data",

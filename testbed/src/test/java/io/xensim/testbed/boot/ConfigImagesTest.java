@@ -3,6 +3,7 @@ package io.xensim.testbed.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.xensim.blk.image.Qcow2Image;
 import io.xensim.blk.image.RawImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,10 +57,15 @@ class ConfigImagesTest {
             assertThat(image.name()).isEqualTo(dir.resolve("sub/raw.img").toString());
         }
         assertThat(images.drainLog()).singleElement().asString().contains("created it as a sparse raw image");
-        // A missing qcow2 image is not created (and this build refuses qcow2 in one place, ImageOpener).
-        assertThatThrownBy(() -> images.open("qcow2:disk.qcow2", true)).isInstanceOf(IOException.class)
-                .hasMessageContaining(dir.resolve("sub/disk.qcow2").toString());
-        assertThat(dir.resolve("sub/disk.qcow2")).doesNotExist();
+        // A missing qcow2 image is created as qemu-img create -f qcow2 makes one, and opened as qcow2.
+        try (var image = images.open("qcow2:disk.qcow2", true)) {
+            assertThat(image.sectors()).isEqualTo(ConfigImages.DEFAULT_SECTORS);
+        }
+        try (var reopened = Qcow2Image.open(dir.resolve("sub/disk.qcow2"), RawImage.OpenMode.READ_ONLY)) {
+            assertThat(reopened.version()).isEqualTo(3);
+            assertThat(reopened.clusterSize()).isEqualTo(65536);
+        }
+        assertThat(images.drainLog()).singleElement().asString().contains("created it as a qcow2 image of 64 MiB");
         assertThatThrownBy(() -> images.open("vhd:disk.vhd", true)).isInstanceOf(IOException.class)
                 .hasMessageContaining("image format 'vhd' is not supported");
     }

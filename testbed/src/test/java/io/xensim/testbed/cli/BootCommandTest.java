@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,7 @@ class BootCommandTest {
             "demo-guest1               |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
             "demo-guest2               |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
             "qdisk-raw                 |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront,(qdisk 1/768) | -",
+            "qcow2                     |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront,(qdisk 1/768) | created it as a qcow2 image",
             "ioemu-both-nics           | --profile=rhel6.0 | 0 | eth0  8139too,eth1  xen-netfront | xvda  xen-blkfront,sda   ata_piix | CONFLICT",
             "emulated-only             |                  | 0 | eth0  8139too      | sda   ata_piix         | xen_pv_hvm=enable",
             "pv-only-vif-without-flag  |                  | 0 | -                  | sda   ata_piix         | NO NETWORK",
@@ -92,9 +94,16 @@ class BootCommandTest {
         if (exit != 0) {
             return;
         }
-        assertThat(text).contains("did not exist: created it as a sparse raw image of 64 MiB", "==> dom1 ",
-                ": booted", "xensim boot: 1 of 1 guests booted; exit 0");
-        assertThat(Files.size(dir.resolve(example + ".img"))).isEqualTo(64L << 20);
+        assertThat(text).contains("==> dom1 ", ": booted", "xensim boot: 1 of 1 guests booted; exit 0");
+        Path qcow2 = dir.resolve(example + ".qcow2");
+        if (Files.exists(qcow2)) {   // format=qcow2: created as qemu-img would, "QFI\xfb" and version 3
+            assertThat(text).contains("did not exist: created it as a qcow2 image of 64 MiB");
+            assertThat(Arrays.copyOf(Files.readAllBytes(qcow2), 8))
+                    .containsExactly('Q', 'F', 'I', 0xfb, 0, 0, 0, 3);
+        } else {
+            assertThat(text).contains("did not exist: created it as a sparse raw image of 64 MiB");
+            assertThat(Files.size(dir.resolve(example + ".img"))).isEqualTo(64L << 20);
+        }
         String table = text.substring(text.indexOf("Network interfaces:"));
         for (String row : nics.split(",")) {
             if (!row.equals("-")) {
