@@ -44,6 +44,7 @@ final class AttachConnection extends SimpleChannelInboundHandler<Request> {
     private static final Logger log = LoggerFactory.getLogger(AttachConnection.class);
 
     private final AttachServer server;
+    private final int pid;
     private Domain domain; // null until HELLO
     private int kind;
     private int maxGrants = Integer.MAX_VALUE;
@@ -57,8 +58,9 @@ final class AttachConnection extends SimpleChannelInboundHandler<Request> {
     private final Object pipeLock = new Object();
     private FileDescriptor pipeWrite; // guarded by pipeLock; null when closed or not an evtchn handle
 
-    AttachConnection(AttachServer server) {
+    AttachConnection(AttachServer server, int pid) {
         this.server = server;
+        this.pid = pid;
     }
 
     @Override
@@ -313,6 +315,7 @@ final class AttachConnection extends SimpleChannelInboundHandler<Request> {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (domain == null) {
+            server.detached(pid, -1, 0, 0, 0);
             return;
         }
         int outstanding = maps.size();
@@ -344,7 +347,7 @@ final class AttachConnection extends SimpleChannelInboundHandler<Request> {
             log.info("attach: {} handle of d{} closed with {} maps outstanding", kindName(), domain.domid(),
                     outstanding);
         }
-        server.detached(ctx.channel(), domain.domid(), outstanding, revoked, closed);
+        server.detached(pid, domain.domid(), outstanding, revoked, closed);
     }
 
     @Override

@@ -67,9 +67,9 @@ public final class AttachServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
                     @Override
                     protected void initChannel(EpollDomainSocketChannel ch) {
-                        server.opened(ch);
+                        int pid = server.opened(ch);
                         ch.pipeline().addLast("frame", new AttachWire.Decoder())
-                                .addLast("attach", new AttachConnection(server));
+                                .addLast("attach", new AttachConnection(server, pid));
                     }
                 });
         try {
@@ -119,20 +119,27 @@ public final class AttachServer implements AutoCloseable {
         }
     }
 
-    private void opened(EpollDomainSocketChannel channel) {
-        openByPid.merge(pid(channel), 1, Integer::sum);
+    /** Counts a new connection of its process (read while the peer is there: a closed socket has no credentials). */
+    private int opened(EpollDomainSocketChannel channel) {
+        int pid = pid(channel);
+        openByPid.merge(pid, 1, Integer::sum);
+        return pid;
     }
 
-    /** A connection released what it held; the process is gone once its last connection is. */
-    void detached(Channel channel, int domid, int maps, int shares, int ports) {
-        int pid = pid(channel);
-        int[] sum = releasedByPid.merge(pid, new int[] {maps, shares, ports},
-                (a, b) -> new int[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+    /**
+     * A connection released what it held ({@code domid} -1: it never got past HELLO); the process is gone once
+     * its last connection is, and the listeners hear of it if it had attached at all.
+     */
+    void detached(int pid, int domid, int maps, int shares, int ports) {
+        if (domid >= 0) {
+            releasedByPid.merge(pid, new int[] {maps, shares, ports, domid},
+                    (a, b) -> new int[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3]});
+        }
         Integer left = openByPid.computeIfPresent(pid, (p, n) -> n > 1 ? n - 1 : null);
-        if (left == null) {
-            releasedByPid.remove(pid);
-            var event = new Detached(pid, domid, sum[0], sum[1], sum[2]);
-            log.info("attach: process {} (d{}) detached: {}", pid, domid, event);
+        int[] sum = left == null ? releasedByPid.remove(pid) : null;
+        if (sum != null) {
+            var event = new Detached(pid, sum[3], sum[0], sum[1], sum[2]);
+            log.info("attach: process {} (d{}) detached: {}", pid, sum[3], event);
             for (Consumer<Detached> listener : listeners) {
                 listener.accept(event);
             }
