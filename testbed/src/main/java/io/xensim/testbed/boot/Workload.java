@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 
 /**
  * What {@code xensim boot --workload} runs on the booted guests: {@link #PING} (guest 1's first NIC pings guest 2's:
@@ -32,7 +33,8 @@ import java.util.Random;
  * whether it did what it claims, the lines to print and its counters.
  *
  * <p><b>Threading:</b> the thread that drives the {@link HvmHost}; the guests' devices are used on their executors
- * ({@link HvmHost#onDomain}). The duration is wall-clock time; each workload does at least one round.
+ * ({@link HvmHost#onDomain}). The duration is wall-clock time; each workload does at least one round, and a
+ * {@code stopped} check that turns true (Ctrl-C) ends the stream and disk rounds early.
  */
 public enum Workload {
     PING, STREAM, DISK;
@@ -59,10 +61,15 @@ public enum Workload {
 
     /** Runs on {@code guests} (in domid order) for about {@code duration}. */
     public Result run(HvmHost host, List<BootedGuest> guests, Duration duration) {
+        return run(host, guests, duration, () -> false);
+    }
+
+    /** Runs on {@code guests} for about {@code duration}, or until {@code stopped} (checked between rounds). */
+    public Result run(HvmHost host, List<BootedGuest> guests, Duration duration, BooleanSupplier stopped) {
         return switch (this) {
             case PING -> ping(host, guests);
-            case STREAM -> stream(host, guests, duration);
-            case DISK -> disk(host, guests, duration);
+            case STREAM -> stream(host, guests, duration, stopped);
+            case DISK -> disk(host, guests, duration, stopped);
         };
     }
 
@@ -104,7 +111,8 @@ public enum Workload {
         return new Result(arp && received == PINGS, lines, counters);
     }
 
-    private static Result stream(HvmHost host, List<BootedGuest> guests, Duration duration) {
+    private static Result stream(HvmHost host, List<BootedGuest> guests, Duration duration,
+            BooleanSupplier stopped) {
         if (guests.isEmpty() || guests.getFirst().nics().isEmpty()) {
             return new Result(false, List.of("stream: the first guest has no network interface"), Map.of());
         }
@@ -122,13 +130,13 @@ public enum Workload {
         }
         byte[] payload = new byte[STREAM_PAYLOAD];
         long sent = 0;
-        long deadline = System.nanoTime() + duration.toNanos();
+        long deadline = deadline(duration);
         do {
             Frame frame = new FrameBuilder(tx.mac(), dst).ipv4(IP1, IP2).identification((int) (sent & 0xffff))
                     .udp(STREAM_PORT, STREAM_PORT).payload(payload).build();
             send(host, from, tx, frame);
             sent++;
-        } while (System.nanoTime() < deadline);
+        } while (System.nanoTime() - deadline < 0 && !stopped.getAsBoolean());
         host.runUntilIdle();
         var counters = new LinkedHashMap<String, Long>();
         counters.put("sent", sent);
@@ -139,7 +147,8 @@ public enum Workload {
         return new Result(to == null || got[0] == sent, lines, counters);
     }
 
-    private static Result disk(HvmHost host, List<BootedGuest> guests, Duration duration) {
+    private static Result disk(HvmHost host, List<BootedGuest> guests, Duration duration,
+            BooleanSupplier stopped) {
         List<String> lines = new ArrayList<>();
         var counters = new LinkedHashMap<String, Long>();
         boolean ok = true;
@@ -158,7 +167,7 @@ public enum Workload {
             int bytes = DISK_SECTORS_PER_IO * sectorSize;
             long ios = 0;
             long bad = 0;
-            long deadline = System.nanoTime() + duration.toNanos();
+            long deadline = deadline(duration);
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment out = arena.allocate(bytes);
                 MemorySegment in = arena.allocate(bytes);
@@ -176,7 +185,7 @@ public enum Workload {
                         lines.add("disk: dom" + g.domid() + " " + disk.name() + " sector " + sector + ": write "
                                 + wrote + ", read " + read + (in.mismatch(out) == -1 ? "" : ", data differs"));
                     }
-                } while (System.nanoTime() < deadline);
+                } while (System.nanoTime() - deadline < 0 && !stopped.getAsBoolean());
             }
             lines.add("disk: dom" + g.domid() + " " + disk.name() + " (" + disk.driver() + "): " + ios
                     + " random writes of " + bytes + " bytes, each read back: " + (ios - bad) + " verified, " + bad
@@ -188,6 +197,13 @@ public enum Workload {
         counters.put("verified", verified);
         counters.put("failed", failed);
         return new Result(ok, lines, counters);
+    }
+
+    /** When {@code duration} from now ends, in {@code System.nanoTime()}; about 146 years at most. */
+    private static long deadline(Duration duration) {
+        long now = System.nanoTime();
+        return duration.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) >= 0 ? now + Long.MAX_VALUE / 2
+                : now + duration.toNanos();
     }
 
     /** Sends {@code frame} from {@code nic}, waiting for room when its TX queue is full, then runs the host idle. */

@@ -12,6 +12,9 @@ import io.xensim.net.bridge.Bridge;
 import io.xensim.net.pcap.PcapWriter;
 import io.xensim.testbed.boot.ConfigImages;
 import io.xensim.testbed.boot.Workload;
+import io.xensim.xenbus.store.socket.XenstoredSocketOptions;
+import io.xensim.xenbus.store.socket.XenstoredSocketServer;
+import io.xensim.xenbus.store.socket.XenstoredStepper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +24,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,11 +38,26 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code xensim boot}: {@code xl create} for each config on one {@link HvmHost} (domids 1..N, in order), with the
  * real device model ({@link QemuDeviceModel}); prints each guest's boot log (which ends with its notes and its
- * interface and block tables), then runs the workload, if any, and destroys the guests. Disk images come from
- * {@link ConfigImages}. Exit status 0 when every guest booted and the workload did what it claims, 1 otherwise
- * (a config error, a panic, a failed workload), 2 for a usage error.
+ * interface and block tables), then lets the guests run (the workload, a duration, or until SIGINT/SIGTERM), then
+ * destroys them in domid order ({@code xl destroy}) and prints the summary. Disk images come from
+ * {@link ConfigImages}. Exit status 0 when every guest booted and the workload did what it claims (also after a
+ * SIGINT or SIGTERM: stopping is the normal end of an open-ended run, as for {@code xensim xenstored}), 1 otherwise
+ * (a config error, a panic, a failed workload, a socket that cannot be served), 2 for a usage error.
  *
- * <p><b>Threading:</b> picocli's thread, which drives the host.
+ * <p>How long it runs when {@code --for} is not given: a workload runs until it ends (1 s for stream and disk).
+ * Otherwise a user at a terminal, or one who asked for {@code --xenstore-socket}, gets a host that stays up until
+ * Ctrl-C: the simulated guests live only in this process, and on a real host they keep running after
+ * {@code xl create} returns. A script or a pipe gets the report and the exit status at once ({@code --for 0}), as
+ * {@code xl create} returns once the domains are built; {@code --for forever} keeps it up there too.
+ *
+ * <p>{@code --xenstore-socket} serves the host's own xenstored (the one libxl, netback, blkback and the guests'
+ * xenbus use) with {@link XenstoredSocketServer}, every client acting as dom0. That xenstored runs on dom0's
+ * executor, stepped by this command's thread; while the guests run, that thread waits in
+ * {@link XenstoredStepper#run} and steps the host each time the socket hands a request over, so the store is
+ * never touched by two threads (see {@link XenstoredStepper}).
+ *
+ * <p><b>Threading:</b> picocli's thread, which drives the host; signal handlers and {@link #stop()} only ask it to
+ * stop.
  */
 @Command(name = "boot",
         description = {
@@ -45,8 +66,13 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "NIC or disk it really uses, and why) and its interface and block tables.",
                 "Disk targets are raw image paths; a relative path is resolved against the config's directory, and "
                         + "a missing image is created as a sparse 64 MiB file (the log says so).",
-                "Exit status: 0 all guests booted (and the workload succeeded), 1 a guest did not boot or the "
-                        + "workload failed, 2 usage error. See examples/ for one config per case."},
+                "After boot the guests run: with --workload until it ends; with --for for that long; otherwise "
+                        + "until Ctrl-C (SIGINT) or SIGTERM when stdout is a terminal or --xenstore-socket is given, "
+                        + "and not at all (--for 0, like xl create returning) in a script or pipe. Then every guest "
+                        + "is destroyed in domid order (xl destroy) and a summary is printed.",
+                "Exit status: 0 all guests booted (and the workload succeeded), also when stopped by SIGINT or "
+                        + "SIGTERM; 1 a guest did not boot, the workload failed or the socket cannot be served; 2 "
+                        + "usage error. See examples/ for one config per case."},
         mixinStandardHelpOptions = true)
 public final class BootCommand implements Callable<Integer> {
     @Spec
@@ -69,8 +95,9 @@ public final class BootCommand implements Callable<Integer> {
     ToolstackDialect toolstack;
 
     @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "How long to run after boot (500ms, 10s, 2m, or ISO-8601 PT1S); 0 exits right after boot. "
-                    + "Default: 0, or 1s with --workload.")
+            description = "How long to run after boot (500ms, 10s, 2m, or ISO-8601 PT1S); 0 exits right after boot; "
+                    + "forever runs until SIGINT/SIGTERM. Ctrl-C always stops early. Default: 1s with --workload; "
+                    + "else forever at a terminal or with --xenstore-socket; else 0.")
     Duration runFor;
 
     @Option(names = "--workload", paramLabel = "ping|stream|disk", converter = WorkloadConverter.class,
@@ -83,22 +110,41 @@ public final class BootCommand implements Callable<Integer> {
             + "timestamps) while the workload runs.")
     Path pcap;
 
+    @Option(names = "--xenstore-socket", paramLabel = "PATH", description = "While the guests run, serve the "
+            + "host's xenstore on a Unix socket at PATH, every client acting as dom0 (a real host's "
+            + "/var/run/xenstored/socket): XENSTORED_PATH=PATH xenstore-ls -p shows /local/domain/0, the guests' "
+            + "device and backend trees with libxl's permissions; xenstore-write and xenstore-watch work too.")
+    Path xenstoreSocket;
+
     @Option(names = "--json", description = "Print one JSON document with each guest's outcome, devices, notes "
             + "and log, and the workload's result, instead of the text.")
     boolean json;
 
+    /** {@code --for forever}: until SIGINT/SIGTERM. */
+    static final Duration FOREVER = ChronoUnit.FOREVER.getDuration();
+
+    /** The host being driven; read by the stepper's step, on this command's thread only. */
+    private HvmHost running;
+    private final XenstoredStepper stepper = new XenstoredStepper(() -> running.runUntilIdle());
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private volatile String stoppedBy = "stop request";
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         GuestProfile guestProfile = GuestProfile.fromId(profile).orElseThrow(() -> new ParameterException(
                 spec.commandLine(), "--profile: " + profile + " (expected: rhel6.0 or linux)"));
-        Duration duration = runFor != null ? runFor : workload != null ? Duration.ofSeconds(1) : Duration.ZERO;
+        Duration duration = runFor != null ? runFor
+                : workload != null ? Duration.ofSeconds(1)
+                : xenstoreSocket != null || interactive() ? FOREVER
+                : Duration.ZERO;
         if (workload == Workload.PING && configs.size() < 2) {
             throw new ParameterException(spec.commandLine(), "--workload ping needs two configs (two guests)");
         }
         var images = new ConfigImages();
         var report = new BootReport();
         try (HvmHost host = HvmHost.start(images)) {
+            running = host;
             List<BootedGuest> booted = new ArrayList<>();
             for (int i = 0; i < configs.size(); i++) {
                 Path config = configs.get(i);
@@ -129,33 +175,115 @@ public final class BootCommand implements Callable<Integer> {
                             config.toString(), domid, "panicked", exit, "kernel panic: " + cause, log, null);
                 });
             }
+            if (!json) {
+                report.printGuests(out);   // the boot logs and tables now, before the guests run
+                out.flush();
+            }
             if (report.allBooted()) {
-                runWorkload(host, booted, duration, report);
+                runGuests(host, booted, duration, report);
+            }
+            // --json reads the guests' devices, so it is taken while they are still up.
+            String document = json ? report.json(host) : null;
+            for (BootedGuest g : booted) {
+                g.shutdown();
+                report.line("xensim: xl destroy dom" + g.domid() + " (" + g.spec().name() + ")");
             }
             if (json) {
-                out.println(report.json(host));
+                out.println(document);
             } else {
-                report.print(out, host);
+                report.printResults(out);
             }
-            booted.forEach(BootedGuest::shutdown);
+        } finally {
+            running = null;
+            ready.countDown();   // a test waiting for a run that never started
         }
         out.flush();
         return report.exitStatus();
     }
 
-    private void runWorkload(HvmHost host, List<BootedGuest> booted, Duration duration, BootReport report)
-            throws IOException {
-        if (workload == null) {
-            if (!duration.isZero()) {
-                report.line("xensim: no workload: the guests stay up for " + duration.toMillis() + " ms");
+    /** Serves the socket, if asked for, and lets the guests run as long as the options say. */
+    private void runGuests(HvmHost host, List<BootedGuest> booted, Duration duration, BootReport report)
+            throws IOException, InterruptedException {
+        XenstoredSocketServer server = null;
+        if (xenstoreSocket != null) {
+            try {
+                server = XenstoredSocketServer.start(host.toolstack().xenstored(), xenstoreSocket,
+                        XenstoredSocketOptions.dom0().onHandOff(stepper::wakeup));
+            } catch (IOException | RuntimeException e) {
+                report.failure("xensim boot: --xenstore-socket: " + e.getMessage());
+                return;
+            }
+        }
+        XenstoredSocketServer socket = server;
+        // The safety net for any other way out of the JVM: the socket file never outlives the host.
+        Thread hook = socket == null ? null : new Thread(socket::close, "xensim-boot-socket");
+        if (hook != null) {
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        long started = System.nanoTime();
+        try (var signals = StopSignals.install(this::stopOn)) {
+            if (workload != null) {
+                announce(booted, socket, workload.id() + " workload");
+                runWorkload(host, booted, duration, report);
+            } else if (!duration.isZero()) {
+                announce(booted, socket, duration.equals(FOREVER) ? "until Ctrl-C (SIGINT) or SIGTERM"
+                        : duration.toMillis() + " ms (Ctrl-C stops sooner)");
+                XenstoredStepper.Stopped why = stepper.run(duration);
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                report.line(why == XenstoredStepper.Stopped.REQUESTED
+                        ? "xensim: stopped by " + stoppedBy + " after " + ms + " ms"
+                        : "xensim: no workload: the guests stayed up for " + duration.toMillis() + " ms");
+            }
+            if (workload != null && stepper.stopRequested()) {
+                report.line("xensim: workload stopped early by " + stoppedBy);
+            }
+        } finally {
+            if (socket != null) {
+                socket.close();
+                host.runUntilIdle();   // xenstored drops the socket clients' watches and transactions
+                report.line("xensim: closed the xenstore socket " + socket.socketPath() + " (served "
+                        + socket.acceptedConnections() + " connections)");
                 try {
-                    Thread.sleep(duration);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // The JVM is already shutting down; the hook runs, and closing twice is harmless.
                 }
             }
-            return;
         }
+    }
+
+    /** The "ready" line: the guests are up (and the socket serves). On stderr with --json, to keep stdout JSON. */
+    private void announce(List<BootedGuest> booted, XenstoredSocketServer socket, String howLong) {
+        PrintWriter to = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        to.println("xensim boot: " + booted.size() + " guest" + (booted.size() == 1 ? "" : "s") + " running"
+                + (socket == null ? "" : "; xenstore on " + socket.socketPath()) + "; " + howLong);
+        to.flush();
+        ready.countDown();
+    }
+
+    private void stopOn(String signal) {
+        stoppedBy = signal;
+        stepper.requestStop();
+    }
+
+    /** Tests: waits until the guests run (or the command ended without running them). */
+    boolean awaitReady(long timeout, TimeUnit unit) throws InterruptedException {
+        return ready.await(timeout, unit);
+    }
+
+    /** Stops the run as SIGTERM would. Any thread. */
+    void stop() {
+        stepper.requestStop();
+    }
+
+    /** Whether a person is at the other end: stdin and stdout are a terminal (Console.isTerminal, JDK 22). */
+    private static boolean interactive() {
+        var console = System.console();
+        return console != null && console.isTerminal();
+    }
+
+    private void runWorkload(HvmHost host, List<BootedGuest> booted, Duration duration, BootReport report)
+            throws IOException {
         PcapWriter capture = null;
         Bridge bridge = host.bridges().bridge("xenbr0");
         if (pcap != null) {
@@ -166,7 +294,7 @@ public final class BootCommand implements Callable<Integer> {
                 return null;
             });
         }
-        report.workload(workload, workload.run(host, booted, duration));
+        report.workload(workload, workload.run(host, booted, duration, stepper::stopRequested));
         if (capture != null) {
             PcapWriter tap = capture;
             host.onDomain(host.dom0(), () -> bridge.removeTap(tap));
@@ -188,6 +316,18 @@ public final class BootCommand implements Callable<Integer> {
         @Override
         public Duration convert(String value) {
             String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            if (v.equals("forever")) {
+                return FOREVER;
+            }
+            Duration d = parse(value, v);
+            if (d.isNegative()) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is negative (expected: 0, 500ms, 10s, 2m, PT1S or forever)");
+            }
+            return d;
+        }
+
+        private static Duration parse(String value, String v) {
             try {
                 if (v.startsWith("pt") || v.startsWith("p")) {
                     return Duration.parse(value);
@@ -204,7 +344,38 @@ public final class BootCommand implements Callable<Integer> {
                 return Duration.ofSeconds(Long.parseLong(v));
             } catch (RuntimeException e) {
                 throw new picocli.CommandLine.TypeConversionException("'" + value
-                        + "' is not a duration (expected: 0, 500ms, 10s, 2m or PT1S)");
+                        + "' is not a duration (expected: 0, 500ms, 10s, 2m, PT1S or forever)");
+            }
+        }
+    }
+
+    /**
+     * SIGINT and SIGTERM as a request to stop, through {@code sun.misc.Signal} (jdk.unsupported), for the length of
+     * a run; closing puts the previous handlers back (the JVM's, which exit 130 and 143). Where the API is missing
+     * the JVM's own handling stays, and the shutdown hook still removes the socket.
+     */
+    static final class StopSignals implements AutoCloseable {
+        private final List<sun.misc.Signal> signals = new ArrayList<>();
+        private final List<sun.misc.SignalHandler> previous = new ArrayList<>();
+
+        static StopSignals install(java.util.function.Consumer<String> onSignal) {
+            var installed = new StopSignals();
+            for (String name : new String[] {"INT", "TERM"}) {
+                try {
+                    var signal = new sun.misc.Signal(name);
+                    installed.previous.add(sun.misc.Signal.handle(signal, s -> onSignal.accept("SIG" + s.getName())));
+                    installed.signals.add(signal);
+                } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                    // SIGINT ignored by the parent shell (a background job) or no signal support: keep the JVM's.
+                }
+            }
+            return installed;
+        }
+
+        @Override
+        public void close() {
+            for (int i = 0; i < signals.size(); i++) {
+                sun.misc.Signal.handle(signals.get(i), previous.get(i));
             }
         }
     }

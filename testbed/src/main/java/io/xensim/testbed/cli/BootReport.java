@@ -29,6 +29,7 @@ final class BootReport {
     private final List<String> lines = new ArrayList<>();
     private Workload workload;
     private Workload.Result result;
+    private boolean failed;
 
     void guest(Guest g) {
         guests.add(g);
@@ -36,6 +37,12 @@ final class BootReport {
 
     void line(String line) {
         lines.add(line);
+    }
+
+    /** Something the run could not do (the xenstore socket): said in the messages, and the exit status is 1. */
+    void failure(String line) {
+        lines.add(line);
+        failed = true;
     }
 
     void workload(Workload w, Workload.Result r) {
@@ -48,10 +55,16 @@ final class BootReport {
     }
 
     int exitStatus() {
-        return allBooted() && (result == null || result.ok()) ? 0 : 1;
+        return allBooted() && (result == null || result.ok()) && !failed ? 0 : 1;
     }
 
     void print(PrintWriter out, HvmHost host) {
+        printGuests(out);
+        printResults(out);
+    }
+
+    /** Each guest's boot log and outcome: printed as soon as the guests are up, before they run. */
+    void printGuests(PrintWriter out) {
         for (Guest g : guests) {
             out.println("==> dom" + g.domid() + ": " + g.config());
             g.log().forEach(out::println);
@@ -61,6 +74,10 @@ final class BootReport {
                             + g.exit() + ")");
             out.println();
         }
+    }
+
+    /** The workload's result, the run's messages and the summary line: printed once the guests are gone. */
+    void printResults(PrintWriter out) {
         if (result != null) {
             out.println("==> workload " + workload.id() + ": " + (result.ok() ? "ok" : "FAILED"));
             result.lines().forEach(out::println);

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.xensim.xenbus.store.server.ConnectionInfo;
 import io.xensim.xenbus.store.server.Xenstored;
 import io.xensim.xenbus.store.server.XsConnection;
 import io.xensim.xenbus.store.server.XsSink;
@@ -16,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -24,8 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The bridge between one socket channel and one {@link XsConnection} of {@link Xenstored}: framed requests from
  * {@link XsWireFrameDecoder} go to the connection, and the connection's replies and watch events come back through
- * its {@link XsSink} and are written to the channel. The connection acts as dom0 and is privileged, as every
- * connection on C xenstored's socket is.
+ * its {@link XsSink} and are written to the channel. The connection acts as the domain of its
+ * {@link XenstoredSocketOptions}: dom0 and privileged by default, as every connection on C xenstored's socket is; a
+ * guest's domid makes it unprivileged, with that guest's permissions and quotas, and then at most
+ * {@code quota_req_outstanding} of its requests are handed over unanswered (C {@code domain_can_read()}).
+ * Each hand-off to xenstored (connect, requests, disconnect) is followed by the options' {@code onHandOff}, which
+ * wakes a hand-stepped xenstored's owner ({@link XenstoredStepper}).
  *
  * <p><b>Backpressure.</b> At most {@code maxInFlight} requests are handed to xenstored before their replies have
  * been written; further framed requests wait here and reading stops ({@code autoRead} off) until replies come back.
@@ -53,6 +57,7 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     public static final long DEFAULT_MAX_PENDING_OUTPUT_BYTES = 16L << 20;
 
     private final Xenstored xenstored;
+    private final XenstoredSocketOptions options;
     private final int maxInFlight;
     private final long maxPendingOutputBytes;
 
@@ -76,12 +81,25 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     private final ConcurrentLinkedQueue<XsMessage> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
 
+    /** Completed once the channel let go of its xenstored connection (or never had one). */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
+
     public XenstoredChannelHandler(Xenstored xenstored) {
-        this(xenstored, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PENDING_OUTPUT_BYTES);
+        this(xenstored, XenstoredSocketOptions.dom0());
+    }
+
+    public XenstoredChannelHandler(Xenstored xenstored, XenstoredSocketOptions options) {
+        this(xenstored, options, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PENDING_OUTPUT_BYTES);
     }
 
     public XenstoredChannelHandler(Xenstored xenstored, int maxInFlight, long maxPendingOutputBytes) {
+        this(xenstored, XenstoredSocketOptions.dom0(), maxInFlight, maxPendingOutputBytes);
+    }
+
+    public XenstoredChannelHandler(Xenstored xenstored, XenstoredSocketOptions options, int maxInFlight,
+            long maxPendingOutputBytes) {
         this.xenstored = Objects.requireNonNull(xenstored, "xenstored");
+        this.options = Objects.requireNonNull(options, "options");
         if (maxInFlight < 1 || maxInFlight > xenstored.config().maxQueuedRequests()) {
             throw new IllegalArgumentException("maxInFlight: " + maxInFlight + " (expected: 1.."
                     + xenstored.config().maxQueuedRequests() + ", xenstored's maxQueuedRequests)");
@@ -104,8 +122,9 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
         this.ctx = ctx;
         label = describe(ctx);
         sameLoop = xenstored.executor() == ctx.executor();
-        connection = xenstored.connect(ConnectionInfo.dom0(label), sameLoop ? new LoopSink() : new Sink());
-        log.debug("{}: connected", label);
+        connection = xenstored.connect(options.connectionInfo(label), sameLoop ? new LoopSink() : new Sink());
+        options.onHandOff().run();
+        log.debug("{}: connected as dom{}", label, options.domid());
         super.channelActive(ctx);
     }
 
@@ -144,12 +163,29 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection != null) {
             connection.close();
+            options.onHandOff().run();
         }
         pending.clear();
         localOutbox.clear();
         outbox.clear();
+        released.complete(null);
         log.debug("{}: disconnected", label);
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        // After channelInactive when the channel was active; the only call when it closed before becoming active.
+        released.complete(null);
+        super.handlerRemoved(ctx);
+    }
+
+    /**
+     * Completes once this channel has handed xenstored its disconnect (xenstored drops the connection's watches
+     * and transactions when it runs that), or was removed without ever connecting. Any thread.
+     */
+    public CompletableFuture<Void> released() {
+        return released;
     }
 
     @Override
@@ -171,9 +207,18 @@ public final class XenstoredChannelHandler extends ChannelInboundHandlerAdapter 
             return;
         }
         boolean writable = ctx.channel().isWritable();
-        while (writable && inFlight < maxInFlight && !pending.isEmpty()) {
+        boolean handed = false;
+        // An unprivileged connection has at most quota_req_outstanding requests unanswered, as C's
+        // domain_can_read() allows a guest's ring; counted here from the replies written, so no race with xenstored.
+        int limit = options.privileged() ? maxInFlight
+                : Math.min(maxInFlight, xenstored.config().outstandingRequests());
+        while (writable && inFlight < limit && !pending.isEmpty()) {
             inFlight++;
             connection.receive(pending.poll());
+            handed = true;
+        }
+        if (handed) {
+            options.onHandOff().run();
         }
         if (unframeable && inFlight == 0 && pending.isEmpty()) {
             ctx.close();
