@@ -65,6 +65,14 @@ final class AttachConnection extends SimpleChannelInboundHandler<Request> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
+        try {
+            handle(ctx, request);
+        } finally {
+            server.handedOff();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, Request request) {
         if (domain == null && request.op() != AttachWire.OP_HELLO) {
             log.warn("attach: request {} before HELLO; closing", request.op());
             ctx.close();
@@ -348,6 +356,7 @@ final class AttachConnection extends SimpleChannelInboundHandler<Request> {
                     outstanding);
         }
         server.detached(pid, domain.domid(), outstanding, revoked, closed);
+        server.handedOff();
     }
 
     @Override

@@ -48,6 +48,7 @@ public final class AttachServer implements AutoCloseable {
     private final Map<Integer, Integer> openByPid = new ConcurrentHashMap<>();
     private final Map<Integer, int[]> releasedByPid = new ConcurrentHashMap<>();
     private final List<Consumer<Detached>> listeners = new CopyOnWriteArrayList<>();
+    private volatile Runnable onHandOff = () -> { };
     private Channel serverChannel;
 
     private AttachServer(Hypervisor hypervisor, Path socketPath, EventLoopGroup group) {
@@ -100,6 +101,21 @@ public final class AttachServer implements AutoCloseable {
     public AttachServer onDetach(Consumer<Detached> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
+    }
+
+    /**
+     * Runs {@code hook} on the event loop after every request and every teardown, which may have queued work on a
+     * domain's executor (an event upcall, a port closed): with a hand-stepped hypervisor (INVOKER mode) this is how
+     * its owner learns it must step, as {@code XenstoredSocketOptions#onHandOff} is for xenstored's socket. It must
+     * not block.
+     */
+    public AttachServer onHandOff(Runnable hook) {
+        this.onHandOff = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
+    void handedOff() {
+        onHandOff.run();
     }
 
     /** Processes (by pid) with at least one open connection. */
