@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -632,6 +633,10 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
         free(h);
         return NULL;
     }
+    /* /dev/xen/evtchn is opened blocking: xenevtchn_pending waits unless the caller sets O_NONBLOCK itself. */
+    int fl = fcntl(h->event_fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(h->event_fd, F_SETFL, fl & ~O_NONBLOCK);
     return h;
 }
 

@@ -9,6 +9,7 @@ import io.xensim.blk.front.BlkfrontDrivers;
 import io.xensim.blk.guest.BlkStatus;
 import io.xensim.blk.image.RawImage;
 import io.xensim.testkit.HostTools;
+import io.xensim.testkit.OutsidePrograms;
 import io.xensim.xenbus.DomainConfig;
 import io.xensim.xenbus.Hypervisor;
 import io.xensim.xenbus.ThreadingMode;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A C blkback outside the JVM ({@code src/test/c/blkback.c}: libxenstore, libxengnttab, libxenevtchn, BACK_RING
+ * A C blkback outside the JVM ({@code testkit/src/main/c/blkback.c}: libxenstore, libxengnttab, libxenevtchn, BACK_RING
  * and blkif.h from Debian's libxen-dev) serving the real Java blkfront of guest 1, through the attach socket and
  * xenstored's Unix socket, with the guest's memory in a file the C process maps. Needs gcc and libxen-dev.
  *
@@ -76,10 +77,8 @@ class CBlkbackTest {
     void setUp() throws IOException {
         HostTools.requireGccAndXenHeaders();
         library = AttachLibrary.build(dir.resolve("lib"));
-        blkback = dir.resolve("blkback");
-        AttachLibrary.gcc(List.of("-std=gnu11", "-O2", "-Wall", "-o", blkback.toString(),
-                Path.of("src/test/c/blkback.c").toAbsolutePath().toString(),
-                "-lxenstore", "-lxengnttab", "-lxenevtchn"), dir);
+        blkback = OutsidePrograms.build(OutsidePrograms.BLKBACK, dir.resolve("bin"), "xenstore", "xengnttab",
+                "xenevtchn");
         image = dir.resolve("xvda.img");
         RawImage.create(image, SECTORS, RawImage.Allocation.SPARSE).close();
         hv = Hypervisor.builder().threadingMode(ThreadingMode.DEDICATED).tracer(e -> {

@@ -3,6 +3,7 @@ package io.xensim.xenbus.attach;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.testkit.HostTools;
+import io.xensim.testkit.OutsidePrograms;
 import io.xensim.xenbus.Domain;
 import io.xensim.xenbus.DomainConfig;
 import io.xensim.xenbus.Hypervisor;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A C program linked against Debian's libxengnttab and libxenevtchn, run with {@code LD_PRELOAD} of the attach
- * library as dom0, against guest 1's grants and ports ({@code src/test/c/attach-checks.c}): every call is
+ * library as dom0, against guest 1's grants and ports ({@code testkit/src/main/c/attach-checks.c}): every call is
  * answered as Xen and Linux's gntdev/evtchn answer it, its writes land in the guest's memory, and what it still
  * holds when it exits is released. Needs gcc and libxen-dev.
  */
@@ -42,9 +43,8 @@ class AttachServerTest {
     void anOutsideProcessIsCheckedAsADomainIs() throws Exception {
         HostTools.requireGccAndXenHeaders();
         Path library = AttachLibrary.build(dir.resolve("lib"));
-        Path checks = dir.resolve("attach-checks");
-        AttachLibrary.gcc(List.of("-std=gnu11", "-O2", "-o", checks.toString(),
-                Path.of("src/test/c/attach-checks.c").toAbsolutePath().toString(), "-lxengnttab", "-lxenevtchn"), dir);
+        Path checks = OutsidePrograms.build(OutsidePrograms.ATTACH_CHECKS, dir.resolve("bin"), "xengnttab",
+                "xenevtchn");
         BlockingQueue<Detached> detached = new LinkedBlockingQueue<>();
         try (var hv = Hypervisor.create(ThreadingMode.DEDICATED);
                 var server = AttachServer.start(hv, dir.resolve("attach.sock"))) {
