@@ -22,6 +22,7 @@ import java.util.List;
 public final class OutsidePrograms {
     public static final String BLKBACK = "blkback";
     public static final String ATTACH_CHECKS = "attach-checks";
+    public static final String NETFRONT = "netfront";
 
     private OutsidePrograms() {
     }
