@@ -8,6 +8,7 @@
  *   default: ARP for PEER-IP, then one ICMP echo to it; prints "arp reply" and "echo reply", exits 0
  *   --rogue-cross-page  one tx request whose offset + size crosses its page's end
  *   --rogue-slots N     one packet of N chained tx slots (NETTXF_more_data)
+ *   --rogue-req-prod    a tx req_prod 1000 requests past what the ring holds
  *   (a rogue prints "rogue sent" and then waits to be killed)
  *
  * The handshake follows Linux's xen-netfront (netback_changed, talk_to_netback): once the backend is in
@@ -146,6 +147,7 @@ static void connect_rings(void)
     }
     int notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&rx, notify);
+    (void)notify; /* the backend is not connected yet: it reads the ring when it connects */
     writekey("state", "%d", XenbusStateConnected);
 }
 
@@ -287,10 +289,12 @@ int main(int argc, char **argv)
     my_mac[5] = (unsigned char)domid;
     if (inet_pton(AF_INET, argv[2], &my_ip) != 1 || inet_pton(AF_INET, argv[3], &peer_ip) != 1)
         die("bad address");
-    int rogue_cross = 0, rogue_slots = 0;
+    int rogue_cross = 0, rogue_slots = 0, rogue_prod = 0;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--rogue-cross-page") == 0)
             rogue_cross = 1;
+        else if (strcmp(argv[i], "--rogue-req-prod") == 0)
+            rogue_prod = 1;
         else if (strcmp(argv[i], "--rogue-slots") == 0 && i + 1 < argc)
             rogue_slots = atoi(argv[++i]);
     }
@@ -326,6 +330,14 @@ int main(int argc, char **argv)
             push_tx(tx_refs[i % TX_BUFS], 0, i == 0 ? (uint16_t)(60 * rogue_slots) : 60,
                     i + 1 < rogue_slots ? NETTXF_more_data : 0);
         kick();
+        printf("rogue sent\n");
+        pause();
+    }
+
+    if (rogue_prod) {
+        wmb();
+        tx.sring->req_prod = tx.req_prod_pvt + 1000;
+        xenevtchn_notify(xe, port);
         printf("rogue sent\n");
         pause();
     }

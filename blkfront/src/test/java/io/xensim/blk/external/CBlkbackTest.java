@@ -3,6 +3,9 @@ package io.xensim.blk.external;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xensim.blk.BlkPair;
+import io.xensim.blk.back.Blkback;
+import io.xensim.blk.back.BlkbackConfig;
+import io.xensim.blk.back.ImageOpener;
 import io.xensim.blk.front.BlkfrontConfig;
 import io.xensim.blk.front.BlkfrontDevice;
 import io.xensim.blk.front.BlkfrontDrivers;
@@ -160,6 +163,15 @@ class CBlkbackTest {
 
     @Test
     void killingTheCBackendMidIoRecoversWithNothingLost() throws Exception {
+        killMidIoThenRecover(false);
+    }
+
+    @Test
+    void aJavaBlkbackCanTakeOverFromAKilledCBackend() throws Exception {
+        killMidIoThenRecover(true);
+    }
+
+    private void killMidIoThenRecover(boolean javaBackendAfter) throws Exception {
         // Writes of up to 32 pages take up to three requests each (11 segments, no indirect descriptors).
         Process first = startBlkback("--stall-after", "8");
         assertThat(connected.await(30, TimeUnit.SECONDS)).as("connected\n%s", logs()).isTrue();
@@ -175,8 +187,13 @@ class CBlkbackTest {
         assertThat(gone.mapsOutstanding()).as("the ring page was still mapped").isGreaterThanOrEqualTo(1);
         assertThat(gone.portsClosed()).as("its port was still bound").isEqualTo(1);
 
+        if (javaBackendAfter) {
+            toolstack.await(new Blkback(BlkbackConfig.defaults(), ImageOpener.raw()).install(toolstack));
+        }
         toolstack.await(toolstack.restoreBackend("vbd", DOMID, BlkPair.XVDA));
-        startBlkback();
+        if (!javaBackendAfter) {
+            startBlkback();
+        }
         assertThat(recovered.await(30, TimeUnit.SECONDS)).as("blkfront recovered\n%s", logs()).isTrue();
         assertOk(writes);
         MemorySegment whole = MemorySegment.ofArray(new byte[model.length]);

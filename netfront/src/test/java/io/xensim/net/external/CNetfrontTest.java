@@ -146,6 +146,11 @@ class CNetfrontTest {
         assertFatal("Malicious frontend using 20 slots, threshold 20", "--rogue-slots", "24");
     }
 
+    @Test
+    void aRequestProducerPastTheRingIsFatal() throws Exception {
+        assertFatal("Impossible number of requests", "--rogue-req-prod");
+    }
+
     private void assertFatal(String cause, String... flags) throws Exception {
         Path log = dir.resolve("rogue.log");
         startNetfront(log, flags);
