@@ -39,6 +39,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading:</b> requests and teardown run on the channel's event loop. Event upcalls run on the domain's
  * executor and touch only the event pipe, under {@code pipeLock}.
+ *
+ * <p><b>Reference:</b> Linux 6.1's drivers/xen/gntdev.c ({@code gntdev_ioctl_map_grant_ref}: a map of several refs
+ * fails whole; unmapping what the file does not hold is {@code -EINVAL}; {@code gntdev_release} unmaps what is
+ * left), gntalloc.c (pages freed only once the grantee lets go), evtchn.c ({@code evtchn_interrupt} masks the port
+ * and queues it for {@code read}; notify/unbind of a port the file did not bind is {@code -ENOTCONN};
+ * {@code evtchn_release} closes its ports), and Xen's common/grant_table.c behind {@link Domain#grantOps()}.
  */
 final class AttachConnection extends SimpleChannelInboundHandler<Request> {
     private static final Logger log = LoggerFactory.getLogger(AttachConnection.class);

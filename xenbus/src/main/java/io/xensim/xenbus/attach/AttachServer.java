@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading:</b> start, allow and close from any thread; connections run on the epoll event loop;
  * listeners run on it too and must not block.
+ *
+ * <p><b>Reference:</b> docs/attach-protocol.md; a process going away is handled as Linux handles the release of
+ * its gntdev, gntalloc and evtchn files (everything it held is undone), and the end it drove as a backend whose
+ * driver domain died ({@code Toolstack#removeBackend}).
  */
 public final class AttachServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttachServer.class);
