@@ -11,6 +11,11 @@ import io.xensim.xenbus.Domain;
 import io.xensim.xenbus.Hypervisor;
 import io.xensim.xenbus.store.socket.XenstoredSocketServer;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,7 +71,7 @@ public final class AttachServer implements AutoCloseable {
         Objects.requireNonNull(hypervisor, "hypervisor");
         Path path = socketPath.toAbsolutePath();
         Files.createDirectories(path.getParent());
-        Files.deleteIfExists(path);
+        clearStaleSocket(path);
         var server = new AttachServer(hypervisor, path, XenstoredSocketServer.newEventLoopGroup(1));
         var bootstrap = new ServerBootstrap().group(server.group).channel(EpollServerDomainSocketChannel.class)
                 .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
@@ -85,6 +90,23 @@ public final class AttachServer implements AutoCloseable {
         }
         log.info("attach socket listening on {}", path);
         return server;
+    }
+
+    /** Replaces a socket file nobody listens on (a killed server's); refuses one in use or a non-socket. */
+    private static void clearStaleSocket(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(path + " exists and is not a socket");
+        }
+        try (var probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+        } catch (ConnectException e) {
+            Files.deleteIfExists(path);
+            return;
+        }
+        throw new IOException(path + " is in use: another server is listening on it");
     }
 
     public Path socketPath() {

@@ -164,6 +164,12 @@ class AttachProtocolTest {
         }
     }
 
+    @Test
+    void aSocketPathInUseIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AttachServer.start(hv, server.socketPath()))
+                .isInstanceOf(IOException.class).hasMessageContaining("in use");
+    }
+
     private Detached poll() {
         try {
             Detached d = detached.poll(30, TimeUnit.SECONDS);
