@@ -36,14 +36,29 @@ public final class DomainExecutor implements Executor {
     private final ExecutorService threads; // null in INVOKER mode
     private final Consumer<Throwable> onUncaught;
     private final ArrayDeque<Runnable> queue = new ArrayDeque<>(); // INVOKER mode only; guarded by itself
+    private final ReadyExecutors ready; // INVOKER mode only: where a non-empty queue is marked
+    private final int index; // this executor's bit in ready
     /** Held while one of this domain's tasks runs; {@link #shutdown} takes it to wait for that task to end. */
     private final ReentrantLock running = new ReentrantLock();
     private volatile boolean shutdown;
 
+    /** An executor on {@code threads}' thread(s). */
     DomainExecutor(String name, ExecutorService threads, Consumer<Throwable> onUncaught) {
+        this(name, Objects.requireNonNull(threads, "threads"), onUncaught, null, -1);
+    }
+
+    /** An INVOKER-mode executor: its queue's non-emptiness is bit {@code index} of {@code ready}. */
+    DomainExecutor(String name, Consumer<Throwable> onUncaught, ReadyExecutors ready, int index) {
+        this(name, null, onUncaught, Objects.requireNonNull(ready, "ready"), index);
+    }
+
+    private DomainExecutor(String name, ExecutorService threads, Consumer<Throwable> onUncaught,
+            ReadyExecutors ready, int index) {
         this.name = Objects.requireNonNull(name, "name");
         this.threads = threads;
         this.onUncaught = Objects.requireNonNull(onUncaught, "onUncaught");
+        this.ready = ready;
+        this.index = index;
     }
 
     @Override
@@ -55,6 +70,9 @@ public final class DomainExecutor implements Executor {
         if (threads == null) {
             synchronized (queue) {
                 queue.addLast(task);
+                if (queue.size() == 1) {
+                    ready.set(index);
+                }
             }
         } else {
             threads.execute(() -> runTask(task));
@@ -75,6 +93,9 @@ public final class DomainExecutor implements Executor {
         Runnable task;
         synchronized (queue) {
             task = queue.pollFirst();
+            if (queue.isEmpty()) {
+                ready.clear(index);
+            }
         }
         if (task == null) {
             return false;
@@ -93,6 +114,9 @@ public final class DomainExecutor implements Executor {
         shutdown = true;
         synchronized (queue) {
             queue.clear();
+            if (ready != null) {
+                ready.clear(index);
+            }
         }
         if (running.isHeldByCurrentThread()) {
             return; // destroyed from its own task: the rest of that task runs against a dying domain

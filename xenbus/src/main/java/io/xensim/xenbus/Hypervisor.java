@@ -49,6 +49,8 @@ public final class Hypervisor implements AutoCloseable {
     private final Map<Integer, Domain> domains = new ConcurrentHashMap<>();
     private final Map<Integer, Domain> dying = new ConcurrentHashMap<>();
     private final List<DomainExecutor> executors = new CopyOnWriteArrayList<>();
+    /** INVOKER mode: the executors with queued work (indices into {@link #executors}, which only grows). */
+    private final ReadyExecutors ready = new ReadyExecutors();
     private final List<ExecutorService> domainThreads = new CopyOnWriteArrayList<>();
     private final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
     private final List<Supplier<List<String>>> cleanupChecks = new CopyOnWriteArrayList<>();
@@ -195,9 +197,10 @@ public final class Hypervisor implements AutoCloseable {
         return List.copyOf(dying.values());
     }
 
-    private DomainExecutor newExecutor(String name) {
+    // synchronized: an INVOKER executor's index is its position in the list, taken and filled in one step
+    private synchronized DomainExecutor newExecutor(String name) {
         DomainExecutor executor = switch (mode) {
-            case INVOKER -> new DomainExecutor(name, null, this::onUncaught);
+            case INVOKER -> new DomainExecutor(name, this::onUncaught, ready, executors.size());
             case SHARED -> new DomainExecutor(name, sharedThread, this::onUncaught);
             case DEDICATED -> {
                 ExecutorService thread = Executors.newSingleThreadExecutor(r -> daemon(r, "xensim-" + name));
@@ -247,8 +250,10 @@ public final class Hypervisor implements AutoCloseable {
         boolean ranSomething = true;
         while (ranSomething && !stop.getAsBoolean()) {
             ranSomething = false;
-            for (DomainExecutor executor : executors) {
-                if (executor.runOne()) {
+            // One pass: the executors that exist now, in creation order, one task each (see ReadyExecutors).
+            int limit = executors.size();
+            for (int i = ready.next(0, limit); i >= 0; i = ready.next(i + 1, limit)) {
+                if (executors.get(i).runOne()) {
                     ranSomething = true;
                     if (++steps >= maxSteps) {
                         throw new IllegalStateException("still busy after " + maxSteps + " tasks: livelock?");
@@ -268,12 +273,7 @@ public final class Hypervisor implements AutoCloseable {
 
     /** True when some domain has queued work (INVOKER mode). */
     public boolean hasPendingWork() {
-        for (DomainExecutor executor : executors) {
-            if (executor.hasQueued()) {
-                return true;
-            }
-        }
-        return false;
+        return ready.any();
     }
 
     /** Adds a check run by {@link #assertCleanedUp()} (xenstore adds "no watches left", for example). */

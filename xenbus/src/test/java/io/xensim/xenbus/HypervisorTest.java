@@ -31,6 +31,40 @@ class HypervisorTest {
         }
     }
 
+    /**
+     * The stepper's order, which every trace and timeline depends on: each pass gives one task to each domain with
+     * work, in creation order; work given to a later domain during a pass runs in that pass, work given to an
+     * earlier one (or to the same one) waits for the next pass, and a domain created during a pass joins the next.
+     */
+    @Test
+    void invokerModeStepsDomainsRoundRobinInCreationOrder() {
+        try (Hypervisor hv = Hypervisor.create(ThreadingMode.INVOKER)) {
+            Domain a = hv.createDomain(DomainConfig.of(1, "a", 1));
+            Domain b = hv.createDomain(DomainConfig.of(2, "b", 1));
+            Domain c = hv.createDomain(DomainConfig.of(3, "c", 1));
+            List<String> ran = new ArrayList<>();
+            List<Domain> late = new ArrayList<>();
+            Runnable b1 = () -> {
+                ran.add("b1");
+                a.executor().execute(() -> ran.add("a4"));   // earlier in the order: next pass, after a's older tasks
+                late.add(hv.createDomain(DomainConfig.of(4, "d", 1)));
+                late.get(0).executor().execute(() -> ran.add("d1"));   // created during the pass: joins the next
+            };
+            a.executor().execute(() -> {
+                ran.add("a1");
+                b.executor().execute(b1);                      // later in the order, idle until now: this pass
+                c.executor().execute(() -> ran.add("c2"));   // behind c1: one task per pass, so the next pass
+                a.executor().execute(() -> ran.add("a3"));   // itself: behind a2
+            });
+            a.executor().execute(() -> ran.add("a2"));
+            c.executor().execute(() -> ran.add("c1"));
+
+            assertThat(hv.runUntilIdle()).isEqualTo(8);
+            assertThat(ran).containsExactly("a1", "b1", "c1", "a2", "c2", "d1", "a3", "a4");
+            assertThat(hv.hasPendingWork()).isFalse();
+        }
+    }
+
     @Test
     void runUntilStopsWhenTheConditionHolds() {
         try (Hypervisor hv = Hypervisor.create(ThreadingMode.INVOKER)) {

@@ -146,6 +146,9 @@ public final class BootedGuest {
             var nic = new GuestNic(name, GuestNic.NETFRONT, front.mac(), vif.bridge(), "vif" + guest.domid() + "."
                     + vif.devid() + " (netback)", vif.devid(), front);
             nics.add(nic);
+            // Linux prints nothing here; the line shows what talk_to_netback() negotiated.
+            int queues = host.onDomain(guest, front::queueCount);
+            log.add("xensim: " + name + ": netfront uses " + queues + " queue" + (queues == 1 ? "" : "s"));
             return nic;
         });
     }
@@ -165,6 +168,11 @@ public final class BootedGuest {
             String name = DeviceSelection.blkfrontName(vbd.get().devid());
             String features = host.onDomain(guest, () -> f.features().map(BootedGuest::describe).orElse(""));
             log.add("blkfront: " + name + ": " + features);
+            // Linux prints nothing here; the line shows what negotiate_mq() and talk_to_blkback() settled.
+            int rings = host.onDomain(guest, f::ringCount);
+            int order = host.onDomain(guest, f::ringPageOrder);
+            log.add("xensim: " + name + ": blkfront uses " + rings + " ring" + (rings == 1 ? "" : "s") + " of "
+                    + (1 << order) + " page" + (order == 0 ? "" : "s") + " (ring-page-order " + order + ")");
             var d = new GuestDisk(name, GuestDisk.BLKFRONT, disk.vdev(), disk.target().orElse("") + " (blkback "
                     + "vbd " + guest.domid() + "/" + vbd.get().devid() + ")", f);
             disks.add(d);

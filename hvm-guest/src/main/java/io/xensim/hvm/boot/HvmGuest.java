@@ -1,8 +1,10 @@
 package io.xensim.hvm.boot;
 
+import io.xensim.blk.front.BlkfrontConfig;
 import io.xensim.blk.front.BlkfrontDrivers;
 import io.xensim.blk.protocol.VbdName;
 import io.xensim.hvm.cmdline.BootParams;
+import io.xensim.hvm.cmdline.PvDriverParams;
 import io.xensim.hvm.cmdline.UnplugRequest;
 import io.xensim.hvm.config.DiskSpec;
 import io.xensim.hvm.config.DomainSpec;
@@ -16,6 +18,7 @@ import io.xensim.hvm.platform.HvmMachine;
 import io.xensim.hvm.platform.HvmMachineConfig;
 import io.xensim.hvm.platform.KernelLogLine;
 import io.xensim.hvm.platform.XenUnplug;
+import io.xensim.net.front.NetfrontConfig;
 import io.xensim.net.front.NetfrontDrivers;
 import io.xensim.xenbus.Decoded;
 import io.xensim.xenbus.DomainConfig;
@@ -181,10 +184,12 @@ public final class HvmGuest {
             log.add("Grant table initialized");
             if (netfront) {
                 log.add("Initialising Xen virtual ethernet driver");
-                host.await(guest.frontends().register(NetfrontDrivers.frontend()));
+                host.await(guest.frontends().register(NetfrontDrivers.frontend(netfrontConfig(params, spec))));
             }
+            // xlblk_init() clamps its parameters (and says so) before it registers the driver.
+            BlkfrontConfig blkfrontConfig = blkfrontConfig(params, spec, log);
             if (blkfront) {
-                host.await(guest.frontends().register(BlkfrontDrivers.frontend()));
+                host.await(guest.frontends().register(BlkfrontDrivers.frontend(blkfrontConfig)));
             }
             waitForFrontends(host, guest, spec, netfront, blkfront);
             if (!netfront) {
@@ -198,6 +203,30 @@ public final class HvmGuest {
         booted.collectPvDevices();
         booted.selectDevices();
         return new BootOutcome.Booted(booted);
+    }
+
+    /**
+     * netfront's {@code xennet_max_queues} as {@code netif_init} settles it: the command line's
+     * {@code xen_netfront.max_queues}, else one queue per vCPU up to 8. {@link NetfrontConfig} holds at most 8; a
+     * larger value asks for more queues than dom0's netback offers, so capping it changes no negotiation.
+     */
+    static NetfrontConfig netfrontConfig(BootParams params, DomainSpec spec) {
+        int queues = params.pvDrivers().netfrontQueues(spec.vcpus());
+        // An unsigned int in Linux: a value past INT_MAX is negative here and is capped like any large one.
+        if (Integer.compareUnsigned(queues, PvDriverParams.NETFRONT_MAX_QUEUES_DEFAULT) > 0) {
+            queues = PvDriverParams.NETFRONT_MAX_QUEUES_DEFAULT;
+        }
+        return NetfrontConfig.DEFAULT.withMaxQueues(queues);
+    }
+
+    /**
+     * blkfront's {@code max_ring_page_order} and {@code max_queues} after {@code xlblk_init}'s clamps (its messages
+     * go to {@code log}); 0 queues is allowed there and {@code negotiate_mq} then uses one ring, as here.
+     */
+    static BlkfrontConfig blkfrontConfig(BootParams params, DomainSpec spec, List<String> log) {
+        int order = params.pvDrivers().blkfrontMaxRingPageOrder(log);
+        int queues = params.pvDrivers().blkfrontQueues(spec.vcpus(), log);
+        return BlkfrontConfig.DEFAULT.withMaxRingPageOrder(order).withMaxQueues(Math.max(1, queues));
     }
 
     private record Started(HvmMachine machine, DeviceModel model) {

@@ -14,6 +14,7 @@ import java.util.Optional;
  *       {@code nopv} or {@code xen_nopv} is given. Whether Xen is really there (CPUID leaves, the platform PCI
  *       device) is decided later, by {@code io.xensim.hvm.platform}.</li>
  *   <li>{@code unplug}: the accumulated {@code xen_emul_unplug=} request.</li>
+ *   <li>{@code pvDrivers}: netfront's and blkfront's module parameters (queues, ring order).</li>
  *   <li>{@code failure}: present when the kernel cannot boot at all with this line.</li>
  *   <li>{@code log}: the lines the kernel prints while parsing its parameters, in order.</li>
  *   <li>{@code ignored}: parameters this model does not interpret (kept, as Linux keeps unknown ones for init
@@ -21,11 +22,13 @@ import java.util.Optional;
  * </ul>
  */
 public record BootParams(GuestProfile profile, KernelCommandLine commandLine, boolean xenSetup, UnplugRequest unplug,
-                         Optional<BootFailure> failure, List<String> log, List<KernelParam> ignored) {
+                         PvDriverParams pvDrivers, Optional<BootFailure> failure, List<String> log,
+                         List<KernelParam> ignored) {
     public BootParams {
         Objects.requireNonNull(profile, "profile");
         Objects.requireNonNull(commandLine, "commandLine");
         Objects.requireNonNull(unplug, "unplug");
+        Objects.requireNonNull(pvDrivers, "pvDrivers");
         Objects.requireNonNull(failure, "failure");
         log = List.copyOf(log);
         ignored = List.copyOf(ignored);

@@ -99,9 +99,12 @@ public enum GuestProfile {
         boolean noPv = false;
         int nmiWatchdog = NMI_NONE;
         UnplugRequest unplug = UnplugRequest.NONE;
+        PvDriverParams pvDrivers = PvDriverParams.NONE;
         for (KernelParam p : line.params()) {
             if (p.is("xen_emul_unplug")) {
                 unplug = unplug.with(parseEmulUnplug(p.value().orElse(null), log));
+            } else if (PvDriverParams.handles(p)) {
+                pvDrivers = pvDrivers.with(p, log);
             } else if (this == RHEL6_0 && p.is("xen_pv_hvm")) {
                 // RHEL 6's parse_xen_pv_hvm(): only a value starting with "enable" counts (so "enabled" does too).
                 if (p.value().filter(v -> v.startsWith("enable")).isPresent()) {
@@ -125,7 +128,7 @@ public enum GuestProfile {
         };
         Optional<BootFailure> failure = nmiWatchdog == NMI_IO_APIC ? Optional.of(nmiWatchdogPanic())
                 : Optional.empty();
-        return new BootParams(this, line, xenSetup, unplug, failure, log, ignored);
+        return new BootParams(this, line, xenSetup, unplug, pvDrivers, failure, log, ignored);
     }
 
     /**

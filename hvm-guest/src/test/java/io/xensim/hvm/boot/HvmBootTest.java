@@ -146,6 +146,51 @@ class HvmBootTest {
         guest.shutdown();
     }
 
+    /** The seed's 2 vCPUs by default: netfront one queue per vCPU, blkfront's 4 clamped by xlblk_init. */
+    @Test
+    void theQueuesFollowTheVcpusByDefault() {
+        var guest = boot(config(1, "mac=" + MAC, "hda"), "ro xen_pv_hvm=enable", "rhel6.0", ToolstackDialect.XL)
+                .orElseThrow();
+        assertThat(guest.log()).containsSubsequence("Initialising Xen virtual ethernet driver",
+                "Invalid max_queues (4), will use default max: 2.", "xensim: eth0: netfront uses 2 queues",
+                "xensim: xvda: blkfront uses 2 rings of 1 page (ring-page-order 0)");
+        guest.shutdown();
+    }
+
+    /** The module parameters on the command line reach the drivers, and the handshakes negotiate them. */
+    @Test
+    void theDriversModuleParametersSetQueuesAndRingOrder() {
+        var guest = boot(config(1, "mac=" + MAC, "hda"), "ro xen_pv_hvm=enable xen_netfront.max_queues=1"
+                + " xen_blkfront.max_queues=1 xen_blkfront.max_ring_page_order=2", "rhel6.0", ToolstackDialect.XL)
+                .orElseThrow();
+        assertThat(guest.log()).contains("xensim: eth0: netfront uses 1 queue",
+                "xensim: xvda: blkfront uses 1 ring of 4 pages (ring-page-order 2)");
+        assertThat(guest.log()).noneMatch(l -> l.startsWith("Invalid max_"));
+        guest.shutdown();
+    }
+
+    /** xlblk_init clamps an order past XENBUS_MAX_RING_GRANT_ORDER; a value that does not parse is reported. */
+    @Test
+    void anOutOfRangeOrBadParameterIsClampedOrReported() {
+        var guest = boot(config(1, "mac=" + MAC, "hda"), "ro xen_pv_hvm=enable xen_netfront.max_queues=lots"
+                + " xen_blkfront.max_ring_page_order=9", "rhel6.0", ToolstackDialect.XL).orElseThrow();
+        assertThat(guest.log()).containsSubsequence(
+                "Booting kernel: `lots' invalid for parameter `xen_netfront.max_queues'",
+                "Invalid max_ring_order (9), will use default max: 4.", "xensim: eth0: netfront uses 2 queues",
+                "xensim: xvda: blkfront uses 2 rings of 16 pages (ring-page-order 4)");
+        guest.shutdown();
+    }
+
+    /** More queues than netback offers (up to UINT_MAX) negotiate what netback offers. */
+    @ParameterizedTest
+    @CsvSource({"8", "9", "4294967295"})
+    void moreNetfrontQueuesThanOfferedNegotiateTheOffer(String maxQueues) {
+        var guest = boot(config(1, "mac=" + MAC, "hda"), "ro xen_pv_hvm=enable xen_netfront.max_queues=" + maxQueues,
+                "rhel6.0", ToolstackDialect.XL).orElseThrow();
+        assertThat(guest.log()).contains("xensim: eth0: netfront uses 4 queues");
+        guest.shutdown();
+    }
+
     @Test
     void auxIdeDisksKeepsThePrimaryMasterOnIdeAndUnplugsTheRest() {
         String cfg = config(1, "mac=" + MAC, "hda").replace("disk = [ 'file:/srv/rhel6.img,hda,w' ]",

@@ -22,13 +22,13 @@ import io.xensim.xenbus.event.PortStatus;
  * <p><b>Reference:</b> Linux 6.1 {@code drivers/xen/events/events_base.c} ({@code notify_remote_via_irq}: one
  * {@code EVTCHNOP_send} per notification), {@code drivers/xen/grant-table.c} (v1 entries written in place).
  */
-final class GuestExits {
+public final class GuestExits {
     /** Ports scanned: more than a guest with a few vifs and vbds and their queues ever opens here. */
     static final int PORTS_SCANNED = 256;
 
     /** Event sends (exits) and upcalls (injections) of one guest at one moment. */
-    record Snapshot(long sends, long upcalls) {
-        Snapshot minus(Snapshot before) {
+    public record Snapshot(long sends, long upcalls) {
+        public Snapshot minus(Snapshot before) {
             return new Snapshot(sends - before.sends, upcalls - before.upcalls);
         }
     }
@@ -40,7 +40,7 @@ final class GuestExits {
      * The guest's event sends and upcalls so far, over its open ports (a closed port's counters are zeroed, so
      * the scan stops once it has seen them all).
      */
-    static Snapshot snapshot(Domain guest) {
+    public static Snapshot snapshot(Domain guest) {
         EventChannelOps ops = guest.eventChannels();
         int open = ops.openPorts();
         int seen = 0;

@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 
 /**
  * What {@code xensim boot --workload} runs on the booted guests: {@link #PING} (guest 1's first NIC pings guest 2's:
@@ -35,16 +37,19 @@ import java.util.function.BooleanSupplier;
  * <p><b>Threading:</b> the thread that drives the {@link HvmHost}; the guests' devices are used on their executors
  * ({@link HvmHost#onDomain}). The duration is wall-clock time; each workload does at least one round, and a
  * {@code stopped} check that turns true (Ctrl-C) ends the stream and disk rounds early.
+ * {@link #ping(HvmHost, BootedGuest, Ipv4Address, BootedGuest, Ipv4Address)}, {@link #stream(HvmHost, BootedGuest,
+ * BootedGuest, long)} and {@link #disk(HvmHost, List, long)} are the same rounds counted instead of timed, for
+ * {@code xensim demo}, whose output must not depend on the machine's speed.
  */
 public enum Workload {
     PING, STREAM, DISK;
 
     public static final int PINGS = 4;
-    static final Ipv4Address IP1 = Ipv4Address.of("10.0.0.1");
-    static final Ipv4Address IP2 = Ipv4Address.of("10.0.0.2");
+    public static final Ipv4Address IP1 = Ipv4Address.of("10.0.0.1");
+    public static final Ipv4Address IP2 = Ipv4Address.of("10.0.0.2");
     private static final int PING_ID = 0x5853;
     private static final int STREAM_PORT = 5001;
-    private static final int STREAM_PAYLOAD = 1024;
+    public static final int STREAM_PAYLOAD = 1024;
     private static final int DISK_SECTORS_PER_IO = 8;
 
     /** How a workload went. */
@@ -68,8 +73,8 @@ public enum Workload {
     public Result run(HvmHost host, List<BootedGuest> guests, Duration duration, BooleanSupplier stopped) {
         return switch (this) {
             case PING -> ping(host, guests);
-            case STREAM -> stream(host, guests, duration, stopped);
-            case DISK -> disk(host, guests, duration, stopped);
+            case STREAM -> stream(host, guests, untilDeadline(duration, stopped));
+            case DISK -> disk(host, guests, () -> untilDeadline(duration, stopped));
         };
     }
 
@@ -79,29 +84,40 @@ public enum Workload {
                     + guests.stream().map(g -> "dom" + g.domid() + " " + g.nics().size() + " NICs").toList() + ")"),
                     Map.of());
         }
-        BootedGuest g1 = guests.get(0);
-        BootedGuest g2 = guests.get(1);
+        return ping(host, guests.get(0), IP1, guests.get(1), IP2);
+    }
+
+    /**
+     * {@code g1}'s first NIC, at {@code fromIp}, pings {@code g2}'s first NIC, at {@code toIp}: ARP, then
+     * {@link #PINGS} ICMP echo requests; each guest's NIC answers as a {@link GuestResponder} for its address.
+     */
+    public static Result ping(HvmHost host, BootedGuest g1, Ipv4Address fromIp, BootedGuest g2, Ipv4Address toIp) {
+        if (g1.nics().isEmpty() || g2.nics().isEmpty()) {
+            return new Result(false, List.of("ping: needs two guests with a network interface each (have dom"
+                    + g1.domid() + " " + g1.nics().size() + " NICs, dom" + g2.domid() + " " + g2.nics().size()
+                    + " NICs)"), Map.of());
+        }
         GuestNic n1 = g1.nics().getFirst();
         GuestNic n2 = g2.nics().getFirst();
         List<Frame> back = new ArrayList<>();
-        host.onDomain(g1.domain(), () -> GuestResponder.attach(n1.iface(), IP1, back::add));
-        GuestResponder responder = host.onDomain(g2.domain(), () -> GuestResponder.attach(n2.iface(), IP2));
+        host.onDomain(g1.domain(), () -> GuestResponder.attach(n1.iface(), fromIp, back::add));
+        GuestResponder responder = host.onDomain(g2.domain(), () -> GuestResponder.attach(n2.iface(), toIp));
         List<String> lines = new ArrayList<>();
-        lines.add("PING " + IP2 + " from dom" + g1.domid() + " " + n1.name() + " (" + n1.driver() + ") to dom"
+        lines.add("PING " + toIp + " from dom" + g1.domid() + " " + n1.name() + " (" + n1.driver() + ") to dom"
                 + g2.domid() + " " + n2.name() + " (" + n2.driver() + ")");
-        send(host, g1, n1, FrameBuilder.arpRequest(n1.mac(), IP1, IP2));
+        send(host, g1, n1, FrameBuilder.arpRequest(n1.mac(), fromIp, toIp));
         boolean arp = responder.arpReplies() == 1;
-        lines.add("ARP who-has " + IP2 + " tell " + IP1 + ": " + (arp ? "reply from " + n2.mac() : "no reply"));
+        lines.add("ARP who-has " + toIp + " tell " + fromIp + ": " + (arp ? "reply from " + n2.mac() : "no reply"));
         byte[] data = Arrays.copyOf("xensim ping".getBytes(StandardCharsets.US_ASCII), 56);
         long received = 0;
         for (int seq = 1; seq <= PINGS; seq++) {
             back.clear();
             long before = responder.echoReplies();
-            send(host, g1, n1, new FrameBuilder(n1.mac(), n2.mac()).ipv4(IP1, IP2).identification(seq)
+            send(host, g1, n1, new FrameBuilder(n1.mac(), n2.mac()).ipv4(fromIp, toIp).identification(seq)
                     .icmpEcho(IcmpHeader.ICMP_ECHO, PING_ID, seq).payload(data).build());
             boolean replied = back.size() == 1 && responder.echoReplies() == before + 1;
             received += replied ? 1 : 0;
-            lines.add(replied ? back.getFirst().length() + " bytes from " + IP2 + ": icmp_seq=" + seq
+            lines.add(replied ? back.getFirst().length() + " bytes from " + toIp + ": icmp_seq=" + seq
                     : "no reply for icmp_seq=" + seq);
         }
         lines.add(PINGS + " packets transmitted, " + received + " received");
@@ -111,8 +127,18 @@ public enum Workload {
         return new Result(arp && received == PINGS, lines, counters);
     }
 
-    private static Result stream(HvmHost host, List<BootedGuest> guests, Duration duration,
-            BooleanSupplier stopped) {
+    /** {@code frames} UDP frames of {@link #STREAM_PAYLOAD} bytes from {@code from}'s first NIC to {@code to}'s. */
+    public static Result stream(HvmHost host, BootedGuest from, BootedGuest to, long frames) {
+        return stream(host, List.of(from, to), sent -> sent < frames);
+    }
+
+    /** Before each round after the first: whether to do another (not past the deadline, not stopped). */
+    private static LongPredicate untilDeadline(Duration duration, BooleanSupplier stopped) {
+        long deadline = deadline(duration);
+        return done -> System.nanoTime() - deadline < 0 && !stopped.getAsBoolean();
+    }
+
+    private static Result stream(HvmHost host, List<BootedGuest> guests, LongPredicate more) {
         if (guests.isEmpty() || guests.getFirst().nics().isEmpty()) {
             return new Result(false, List.of("stream: the first guest has no network interface"), Map.of());
         }
@@ -130,13 +156,12 @@ public enum Workload {
         }
         byte[] payload = new byte[STREAM_PAYLOAD];
         long sent = 0;
-        long deadline = deadline(duration);
         do {
             Frame frame = new FrameBuilder(tx.mac(), dst).ipv4(IP1, IP2).identification((int) (sent & 0xffff))
                     .udp(STREAM_PORT, STREAM_PORT).payload(payload).build();
             send(host, from, tx, frame);
             sent++;
-        } while (System.nanoTime() - deadline < 0 && !stopped.getAsBoolean());
+        } while (more.test(sent));
         host.runUntilIdle();
         var counters = new LinkedHashMap<String, Long>();
         counters.put("sent", sent);
@@ -147,8 +172,12 @@ public enum Workload {
         return new Result(to == null || got[0] == sent, lines, counters);
     }
 
-    private static Result disk(HvmHost host, List<BootedGuest> guests, Duration duration,
-            BooleanSupplier stopped) {
+    /** {@code ios} random writes of random data to each guest's first disk, each read back and compared. */
+    public static Result disk(HvmHost host, List<BootedGuest> guests, long ios) {
+        return disk(host, guests, () -> done -> done < ios);
+    }
+
+    private static Result disk(HvmHost host, List<BootedGuest> guests, Supplier<LongPredicate> perGuest) {
         List<String> lines = new ArrayList<>();
         var counters = new LinkedHashMap<String, Long>();
         boolean ok = true;
@@ -167,7 +196,7 @@ public enum Workload {
             int bytes = DISK_SECTORS_PER_IO * sectorSize;
             long ios = 0;
             long bad = 0;
-            long deadline = deadline(duration);
+            LongPredicate more = perGuest.get();
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment out = arena.allocate(bytes);
                 MemorySegment in = arena.allocate(bytes);
@@ -185,7 +214,7 @@ public enum Workload {
                         lines.add("disk: dom" + g.domid() + " " + disk.name() + " sector " + sector + ": write "
                                 + wrote + ", read " + read + (in.mismatch(out) == -1 ? "" : ", data differs"));
                     }
-                } while (System.nanoTime() - deadline < 0 && !stopped.getAsBoolean());
+                } while (more.test(ios));
             }
             lines.add("disk: dom" + g.domid() + " " + disk.name() + " (" + disk.driver() + "): " + ios
                     + " random writes of " + bytes + " bytes, each read back: " + (ios - bad) + " verified, " + bad

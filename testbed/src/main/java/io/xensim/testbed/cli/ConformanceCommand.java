@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
  * <p><b>Threading:</b> the command's thread runs each case in turn (each steps its own INVOKER hypervisor).
  */
 @Command(name = "conformance",
-        description = {"Inject each fault into the built-in blkfront/blkback pair and check its promised outcome.",
+        description = {"Inject each fault into the built-in blkfront/blkback and netfront/netback pairs and check its "
+                        + "promised outcome.",
                 "Ends with 'N passed, N failed'; exit 0 only if every case passed."},
         mixinStandardHelpOptions = true)
 public final class ConformanceCommand implements Callable<Integer> {

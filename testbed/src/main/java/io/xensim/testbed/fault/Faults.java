@@ -2,7 +2,7 @@ package io.xensim.testbed.fault;
 
 import java.util.List;
 
-/** The fault cases {@code xensim conformance} runs, most valuable first. */
+/** The fault cases {@code xensim conformance} runs: the block path's, then the network path's, most valuable first. */
 public final class Faults {
     private Faults() {
     }
@@ -14,6 +14,16 @@ public final class Faults {
                 new UndrainedRing(),
                 new DroppedNotification(),
                 new GrantEndedEarly(),
-                new XenstoreQuota());
+                new XenstoreQuota(),
+                new DelayedNotifications(),
+                new BlkHotUnplug(false),
+                new BlkHotUnplug(true),
+                new NetBackendRestart(),
+                new NetCorruptResponse(),
+                new NetUndrainedRing(),
+                new NetDroppedNotification(),
+                new NetDelayedNotifications(),
+                new NetGrantEndedEarly(),
+                new NetHotUnplug());
     }
 }

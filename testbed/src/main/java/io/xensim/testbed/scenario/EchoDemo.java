@@ -23,9 +23,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The first {@code xensim demo}: the toolstack creates dom0 and a guest, a frontend in the guest and a backend in
- * dom0 negotiate an echo ring (one grant, one event channel) through the full xenbus handshake, exchange a few
- * requests and responses, and close; the trace is the result.
+ * {@code xensim demo --echo} (the first demo): the toolstack creates dom0 and a guest, a frontend in the guest and
+ * a backend in dom0 negotiate an echo ring (one grant, one event channel) through the full xenbus handshake,
+ * exchange a few requests and responses, and close; the trace is the result.
  *
  * <p>Deterministic: INVOKER mode, and a manual clock that moves {@link #STEP_NANOS} for each task a domain runs, so
  * the timeline's times count work, not wall time.

@@ -17,7 +17,8 @@ public final class Scenarios {
             new LiveDiskSecondWriter(),
             new SparseUnalignedWrites(),
             new HotplugEmulatedNicRefused(),
-            new TxPolicyScenario());
+            new TxPolicyScenario(),
+            new StalledBackend());
 
     private Scenarios() {
     }

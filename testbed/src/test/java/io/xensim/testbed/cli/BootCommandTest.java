@@ -67,12 +67,17 @@ class BootCommandTest {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
             "pv-on-hvm                 |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
+            "demo-guest1               |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
+            "demo-guest2               |                  | 0 | eth0  xen-netfront | xvda  xen-blkfront      | -",
             "ioemu-both-nics           | --profile=rhel6.0 | 0 | eth0  8139too,eth1  xen-netfront | xvda  xen-blkfront,sda   ata_piix | CONFLICT",
             "emulated-only             |                  | 0 | eth0  8139too      | sda   ata_piix         | xen_pv_hvm=enable",
             "pv-only-vif-without-flag  |                  | 0 | -                  | sda   ata_piix         | NO NETWORK",
             "seed-type-netfront        | --toolstack=xl   | 0 | eth0  8139too      | sda   ata_piix         | -",
             "seed-type-netfront        | --toolstack=xm   | 0 | -                  | sda   ata_piix         | NO NETWORK",
             "nmi-watchdog-panic        |                  | 1 | -                  | -                      | -",
+            "multi-queue               | --profile=linux  | 0 | eth0  xen-netfront | xvda  xen-blkfront     | eth0: netfront uses 4 queues",
+            "multi-queue               | --profile=linux  | 0 | eth0  xen-netfront | xvda  xen-blkfront     | xvda: blkfront uses 2 rings of 1 page",
+            "multi-page-ring           | --profile=linux  | 0 | eth0  xen-netfront | xvda  xen-blkfront     | xvda: blkfront uses 1 ring of 4 pages (ring-page-order 2)",
     })
     void everyExampleBootsToWhatItsHeaderSays(String example, String option, int exit, String nics, String disks,
             String note) throws IOException {
@@ -142,7 +147,7 @@ class BootCommandTest {
     void helpListsTheOptions() {
         assertThat(xensim("boot", "--help")).isZero();
         assertThat(out.toString()).contains("CONFIG", "--cmdline", "--profile", "--toolstack", "--for", "--workload",
-                "--pcap", "--json", "sparse 64 MiB");
+                "--pcap", "--json", "sparse 64 MiB", "--xenstore-socket", "forever", "SIGTERM", "xl destroy");
     }
 
     @Test

@@ -186,11 +186,68 @@ class BootRunTest {
     }
 
     @Test
+    void aStopEndsAnOpenEndedWorkloadWhichStillVerifiesWhatItDid() throws Exception {
+        Running r = start(config.toString(), "--workload", "disk", "--for", "forever");
+        assertThat(r.out().toString()).contains("xensim boot: 1 guest running; disk workload");
+
+        r.command().stop();
+
+        assertThat(r.exit().get(60, TimeUnit.SECONDS)).as(r.out()::toString).isZero();
+        assertThat(r.out().toString()).contains("==> workload disk: ok", "xensim: workload stopped early by stop request",
+                "xensim: xl destroy dom1 (pv-on-hvm)", "; workload disk ok; exit 0")
+                .containsPattern("disk: dom1 xvda \\(xen-blkfront\\): \\d+ random writes of 4096 bytes, each read back: "
+                        + "\\d+ verified, 0 failed");
+    }
+
+    @Test
     void forAcceptsForeverAndRefusesANegativeDuration() throws Exception {
         assertThat(new BootCommand.DurationConverter().convert("forever")).isEqualTo(BootCommand.FOREVER);
         Running r = start(config.toString(), "--for", "-1s");
         assertThat(r.exit().get(60, TimeUnit.SECONDS)).isEqualTo(2);
         assertThat(r.out().toString()).contains("'-1s' is negative");
+    }
+
+    /**
+     * At a terminal, with neither {@code --for} nor a workload, the guests stay up until Ctrl-C: the child JVM runs
+     * on a pseudo-terminal of util-linux's {@code script}, and the test types Ctrl-C (byte 0x03) into it, which the
+     * terminal turns into SIGINT for the foreground process, as for a user at a shell. ({@code script -e} passes
+     * the child's exit status through; python resets an inherited "SIGINT ignored" as in the test below.)
+     */
+    @Test
+    void atATerminalTheDefaultRunsUntilCtrlC() throws Exception {
+        Path script = Path.of("/usr/bin/script");
+        Path python = Path.of("/usr/bin/python3");
+        HostTools.require("bsdutils", script);
+        HostTools.require("python3", python);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String child = "exec " + python + " -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+                + " os.execv(sys.argv[1], sys.argv[1:])' '" + java + "' --enable-native-access=ALL-UNNAMED -cp '"
+                + System.getProperty("java.class.path") + "' " + Xensim.class.getName() + " boot '" + config + "'";
+        var pb = new ProcessBuilder(script.toString(), "-qec", child, "/dev/null").redirectErrorStream(true);
+        pb.environment().put("SHELL", "/bin/sh");
+        Process p = pb.start();
+        try {
+            var terminal = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            String line;
+            do {
+                line = readLine(terminal, 120);
+                lines.add(line);
+            } while (!line.contains("guest running") && !line.startsWith("<"));
+            assertThat(line).as(() -> String.join("\n", lines))
+                    .contains("xensim boot: 1 guest running; until Ctrl-C (SIGINT) or SIGTERM");
+
+            p.getOutputStream().write(0x03);
+            p.getOutputStream().flush();
+
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.exitValue()).as(rest).isZero();
+            assertThat(rest).contains("xensim: stopped by SIGINT after ", "xensim: xl destroy dom1 (pv-on-hvm)",
+                    "xensim boot: 1 of 1 guests booted; exit 0");
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     /**

@@ -22,8 +22,8 @@ class DemoCommandTest {
     }
 
     @Test
-    void demoPrintsTheHandshakeInTheDocumentedOrderAndExitsZero() {
-        int status = xensim("demo");
+    void echoDemoPrintsTheHandshakeInTheDocumentedOrderAndExitsZero() {
+        int status = xensim("demo", "--echo");
 
         assertThat(status).isZero();
         assertThat(err.toString()).isEmpty();
@@ -60,12 +60,24 @@ class DemoCommandTest {
     }
 
     @Test
-    void demoIsDeterministic() {
-        xensim("demo");
+    void echoDemoIsDeterministic() {
+        xensim("demo", "--echo");
         String first = out.toString();
         out.getBuffer().setLength(0);
-        xensim("demo");
+        xensim("demo", "--echo");
         assertThat(out.toString()).isEqualTo(first);
+    }
+
+    @Test
+    void echoDemoWithAllShowsTheReadsAndRepliesToo() {
+        assertThat(xensim("demo", "--echo", "--all")).isZero();
+        String everything = out.toString();
+        out.getBuffer().setLength(0);
+        assertThat(xensim("demo", "--echo")).isZero();
+
+        assertThat(everything).contains("XS_READ ", "xensim demo --echo: a xenbus handshake");
+        assertThat(out.toString()).doesNotContain("XS_READ ");
+        assertThat(everything.lines().count()).isGreaterThan(out.toString().lines().count());
     }
 
     private static void assertInOrder(List<String> lines, String... fragments) {

@@ -94,9 +94,9 @@ class DemoNetCommandTest {
     }
 
     @Test
-    void pcapWithoutNetIsAUsageError() {
-        assertThat(xensim("demo", "--pcap", dir.resolve("x.pcap").toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("--pcap needs --net");
+    void pcapWithTheEchoDemoIsAUsageError() {
+        assertThat(xensim("demo", "--echo", "--pcap", dir.resolve("x.pcap").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--pcap needs the default demo or --net");
         assertThat(dir.resolve("x.pcap")).doesNotExist();
     }
 

@@ -92,4 +92,15 @@ class ScenariosTest {
                 + "wake-ups, 20 notifications in"));
         assertThat(text.toString()).contains("vif2.0  tx=timer:100us");
     }
+
+    @Test
+    void stalledBackend() {
+        var r = run("stalled-backend");
+        assertThat(r.checks()).hasSize(6)
+                .anyMatch(c -> c.contains("every send returns") && c.contains("1000 queued"))
+                .anyMatch(c -> c.contains("4 of 4 waiting, domains idle true"))
+                .anyMatch(c -> c.endsWith("shut down, writes NO_DEVICE"))
+                .anyMatch(c -> c.endsWith("zombie false, bridge ports [vif2.0], guest2 link UP"));
+        assertThat(text.toString()).contains("$ xl shutdown guest1", "DROPPED_QUEUE_FULL");
+    }
 }

@@ -27,6 +27,8 @@ final class Connections {
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
     private final Set<XsConnection> all = new LinkedHashSet<>();
+    private final WatchIndex<XsConnection> watchIndex = new WatchIndex<>(XsConnection::order);
+    private long registrations; // numbers the connections in attach order (XsConnection.order)
     private final DomainTable domains;
 
     Connections(DomainTable domains) {
@@ -36,6 +38,7 @@ final class Connections {
     /** Adds a connection at its first task (idempotent; a connection already closed stays out). */
     void register(XsConnection c) {
         if (c.markRegistered()) {
+            c.order(registrations++);
             all.add(c);
             domains.connected(c.info().domid());
         }
@@ -61,6 +64,7 @@ final class Connections {
     void deleteAllWatches(XsConnection c) {
         int domid = c.info().domid();
         for (Watch w : c.clearWatches()) {
+            watchIndex.removed(c, w);
             domains.watchRemoved(domid, w.memory());
         }
     }
@@ -90,28 +94,26 @@ final class Connections {
         return out;
     }
 
+    /** {@code w} was added to {@code c}'s watches. */
+    void watchAdded(XsConnection c, Watch w) {
+        watchIndex.added(c, w);
+    }
+
+    /** {@code w} was removed from {@code c}'s watches. */
+    void watchRemoved(XsConnection c, Watch w) {
+        watchIndex.removed(c, w);
+    }
+
     /**
-     * The connections with at least one watch, in connection order, or null if there are none. A snapshot, because
-     * sending an event may disconnect a connection whose sink fails; a connection without watches gets no event, so
-     * leaving it out changes nothing.
+     * The watches matching a change of {@code name} ({@code exact}: only watches on {@code name} itself), by
+     * connection in connection order, each connection's in registration order (see {@link WatchIndex}). A
+     * connection left out has no watch that could match: C {@code fire_watches()} visits it and sends nothing.
      */
-    XsConnection[] watchers() {
-        int n = 0;
-        for (XsConnection c : all) {
-            if (c.hasWatches()) {
-                n++;
-            }
+    List<WatchIndex.Match<XsConnection>> watchesMatching(String name, boolean exact) {
+        List<WatchIndex.Match<XsConnection>> matches = watchIndex.matches(name, exact);
+        if (!matches.isEmpty()) {
+            matches.removeIf(m -> !all.contains(m.connection()));
         }
-        if (n == 0) {
-            return null;
-        }
-        XsConnection[] out = new XsConnection[n];
-        int i = 0;
-        for (XsConnection c : all) {
-            if (c.hasWatches()) {
-                out[i++] = c;
-            }
-        }
-        return out;
+        return matches;
     }
 }

@@ -73,40 +73,30 @@ final class Watches {
     }
 
     void fireGlobal(String name, NodeRecord node, boolean exact, List<XsPermission> oldPerms) {
-        XsConnection[] watchers = connections.watchers();
-        if (watchers == null) {
-            return;   // no watch anywhere: nothing to match (most writes of a benchmark or a boot)
-        }
-        for (XsConnection c : watchers) {
-            if (watchPermitted(c, name, node, oldPerms)) {
-                sendMatching(c, name, exact);
+        for (var match : connections.watchesMatching(name, exact)) {
+            if (watchPermitted(match.connection(), name, node, oldPerms)) {
+                send(match, name);
             }
         }
     }
 
     /** {@code @introduceDomain} and {@code @releaseDomain} events go only to connections the special node admits. */
     void fireSpecial(String name, boolean exact) {
-        XsConnection[] watchers = connections.watchers();
-        if (watchers == null) {
-            return;
-        }
-        for (XsConnection c : watchers) {
-            if (permissions.mayRead(c, permissions.specialPerms(name))) {
-                sendMatching(c, name, exact);
+        for (var match : connections.watchesMatching(name, exact)) {
+            if (permissions.mayRead(match.connection(), permissions.specialPerms(name))) {
+                send(match, name);
             }
         }
     }
 
-    private void sendMatching(XsConnection c, String name, boolean exact) {
-        // By index, not by iterator: a sink failing inside sendEvent disconnects c and clears its watches, which
-        // ends the loop (the events it would have sent after that go nowhere anyway).
-        List<Watch> watches = c.watches();
-        for (int i = 0; i < watches.size(); i++) {
-            Watch w = watches.get(i);
-            boolean match = exact ? name.equals(w.path()) : Paths.isChild(name, w.path());
-            if (match) {
-                sendEvent(c, w.eventPath(name), w.token());
+    private void send(WatchIndex.Match<XsConnection> match, String name) {
+        XsConnection c = match.connection();
+        for (Watch w : match.watches()) {
+            // A sink failing inside sendEvent disconnects c and clears its watches: the rest would go nowhere.
+            if (!c.hasWatches()) {
+                return;
             }
+            sendEvent(c, w.eventPath(name), w.token());
         }
     }
 
@@ -174,6 +164,7 @@ final class Watches {
         var watch = new Watch(path, token, relativeBase);
         quotas.checkWatch(r, watch);
         r.conn.addWatch(watch);
+        connections.watchAdded(r.conn, watch);
         domains.watchAdded(r.domid(), watch.memory());
         // "We fire once up front: simplifies clients and restart."
         var event = XsMessage.watchEvent(watch.eventPath(watch.path()), token);
@@ -194,6 +185,7 @@ final class Watches {
         if (w == null) {
             throw fail(ENOENT);
         }
+        connections.watchRemoved(r.conn, w);
         domains.watchRemoved(r.domid(), w.memory());
         return r.ack(XsType.XS_UNWATCH);
     }

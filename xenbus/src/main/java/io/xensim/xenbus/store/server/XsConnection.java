@@ -69,6 +69,7 @@ public final class XsConnection {
 
     // Confined to xenstored's executor.
     private final List<Watch> watches = new ArrayList<>();
+    private long order; // xenstored's executor
     private final List<Watch> watchesView = Collections.unmodifiableList(watches);
     private final Map<Integer, Transaction> transactions = new LinkedHashMap<>();
     private int nextTransactionId;
@@ -175,6 +176,15 @@ public final class XsConnection {
     }
 
     // ---- Lifecycle, on xenstored's executor ----
+
+    /** Where this connection stands in attach order (set once, when registered; C's connection list order). */
+    void order(long order) {
+        this.order = order;
+    }
+
+    long order() {
+        return order;
+    }
 
     /** True the first time, unless the connection was already cleaned up. */
     boolean markRegistered() {

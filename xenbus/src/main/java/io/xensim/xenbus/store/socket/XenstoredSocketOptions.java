@@ -20,6 +20,9 @@ import java.util.Objects;
  * by itself it is a no-op. It must not block and must not touch xenstored.
  *
  * <p><b>Threading:</b> immutable.
+ *
+ * <p><b>Reference:</b> C xenstored's {@code new_connection()} (socket connections are dom0's and privileged) and
+ * {@code domain_is_unprivileged()}; a guest's connection otherwise only comes from its ring ({@code introduce}).
  */
 public record XenstoredSocketOptions(int domid, Runnable onHandOff) {
     private static final Runnable NOTHING = () -> { };
@@ -35,6 +38,11 @@ public record XenstoredSocketOptions(int domid, Runnable onHandOff) {
     /** C xenstored's socket: privileged dom0 connections, xenstored running on its own thread. */
     public static XenstoredSocketOptions dom0() {
         return new XenstoredSocketOptions(0, NOTHING);
+    }
+
+    /** A per-domain socket: connections act as guest {@code domid}, unprivileged (dom0's socket for 0). */
+    public static XenstoredSocketOptions forDomain(int domid) {
+        return new XenstoredSocketOptions(domid, NOTHING);
     }
 
     /** The same, with connections acting as {@code domid} (unprivileged unless 0). */

@@ -21,6 +21,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Threading:</b> {@link #wakeup()}, {@link #requestStop()} and {@link #stopRequested()} from any thread, never
  * blocking; {@link #run} and {@code step} on the owner's thread only.
+ *
+ * <p><b>Reference:</b> C xenstored's main loop ({@code main()} in xenstored_core.c: {@code poll()} on the socket
+ * and the rings, then handle each connection with input, all on one thread). Here the event loop does the polling,
+ * the wait for a wake-up stands for {@code poll()} returning, and the step is the handling.
  */
 public final class XenstoredStepper {
     /** Why {@link #run} returned. */

@@ -167,7 +167,7 @@ class XenstoredStepperTest {
     @Test
     void aPerDomainSocketActsAsThatGuestWithItsPermissionsAndQuota() throws Exception {
         Path dom0 = serve("dom0", XenstoredSocketOptions.dom0());
-        Path guest = serve("dom5", XenstoredSocketOptions.dom0().actingAs(5));
+        Path guest = serve("dom5", XenstoredSocketOptions.forDomain(5));
         try (var toolstack = new Client(dom0); var dom5 = new Client(guest)) {
             // What libxl does for a new domain: /local/domain/5 owned by it, a dom0-only node beside it.
             toolstack.call(XsType.XS_MKDIR, "/local/domain/5");
