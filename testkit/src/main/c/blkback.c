@@ -137,7 +137,7 @@ static void serve(void)
             die("frontend's req_prod %u is %u past req_cons %u", rp, rp - rc, rc);
         while (rc != rp && !RING_REQUEST_CONS_OVERFLOW(&ring, rc)) {
             if (stall_after >= 0 && answered >= stall_after)
-                return; /* leave the rest in flight */
+                break; /* leave the rest in flight, but push what is answered */
             blkif_request_t req = *RING_GET_REQUEST(&ring, rc);
             ring.req_cons = ++rc;
             int status = BLKIF_RSP_OKAY;
@@ -165,6 +165,8 @@ static void serve(void)
         RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&ring, notify);
         if (notify)
             xenevtchn_notify(xe, port);
+        if (stall_after >= 0 && answered >= stall_after)
+            return;
         RING_FINAL_CHECK_FOR_REQUESTS(&ring, more);
     } while (more);
 }
