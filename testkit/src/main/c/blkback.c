@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The barriers ring.h uses (xen_mb() is mb()), as xenctrl.h defines them for userspace. */
@@ -255,11 +256,34 @@ int main(int argc, char **argv)
     xe = xenevtchn_open(NULL, 0);
     if (xs == NULL || gt == NULL || xe == NULL)
         die("opening xenstore/gnttab/evtchn: %s", strerror(errno));
-    fe = readkey(be, "frontend");
-    char *id = readkey(be, "frontend-id");
-    char *params = readkey(be, "params");
-    if (fe == NULL || id == NULL || params == NULL)
-        die("%s has no frontend, frontend-id or params", be);
+    /*
+     * Wait for the toolstack to write the backend directory, as a driver domain's backend watches for its
+     * devices: after a backend died, the toolstack writes it back only once the frontend has let go.
+     */
+    if (!xs_watch(xs, be, "be"))
+        die("watching %s: %s", be, strerror(errno));
+    char *id = NULL, *params = NULL;
+    for (time_t deadline = time(NULL) + 30;;) {
+        fe = readkey(be, "frontend");
+        id = readkey(be, "frontend-id");
+        params = readkey(be, "params");
+        char *state = readkey(be, "state");
+        int ready = fe != NULL && id != NULL && params != NULL && state != NULL;
+        free(state);
+        if (ready)
+            break;
+        free(fe);
+        free(id);
+        free(params);
+        if (time(NULL) > deadline)
+            die("%s has no frontend, frontend-id or params", be);
+        struct pollfd p = { .fd = xs_fileno(xs), .events = POLLIN };
+        if (poll(&p, 1, 1000) > 0) {
+            unsigned int n;
+            free(xs_read_watch(xs, &n));
+        }
+    }
+    xs_unwatch(xs, be, "be");
     fe_domid = atoi(id);
     image = open(params, O_RDWR | O_CLOEXEC);
     struct stat st;
