@@ -114,8 +114,9 @@ public final class HvmGuest {
 
         int domid = request.domid();
         var toolstack = host.toolstack();
-        ManagedDomain guest = host.await(toolstack.createDomain(DomainConfig.of(domid, spec.name(),
-                spec.memoryMib())));
+        DomainConfig domainConfig = DomainConfig.of(domid, spec.name(), spec.memoryMib());
+        domainConfig = host.guestMemoryFile(domid).map(domainConfig::withMemoryFile).orElse(domainConfig);
+        ManagedDomain guest = host.await(toolstack.createDomain(domainConfig));
         log.add("xensim: dom" + domid + " (" + spec.name() + ") created: " + spec.memoryMib() + " MiB, "
                 + spec.vcpus() + " vCPU" + (spec.vcpus() == 1 ? "" : "s") + ", xen_platform_pci="
                 + (spec.xenPlatformPci() ? 1 : 0) + ", toolstack " + request.dialect().name().toLowerCase(Locale.ROOT)
@@ -123,7 +124,8 @@ public final class HvmGuest {
 
         // libxl_create.c: the disks first, then the device model, then the NICs.
         for (DiskSpec disk : spec.disks()) {
-            Optional<DeviceConfig> vbd = disk.toDeviceConfig(domid, 0);
+            Optional<DeviceConfig> vbd = disk.toDeviceConfig(domid, disk.virtualDevice()
+                    .map(devid -> host.backendDomainOf("vbd", domid, devid)).orElse(0));
             if (vbd.isEmpty()) {
                 log.add("xensim: disk " + disk.vdev() + " has no vbd (an empty CD-ROM drive or an unnumbered vdev)");
                 continue;
@@ -153,7 +155,8 @@ public final class HvmGuest {
         for (VifSpec vif : spec.vifs()) {
             vif.backend().filter(b -> !b.equals("0") && !b.equals("Domain-0")).ifPresent(b -> log.add(
                     "xensim: vif " + vif.devid() + " asks for backend " + b + "; this host has dom0 only"));
-            host.await(toolstack.addDevice(vif.toDeviceConfig(domid, 0)));
+            host.await(toolstack.addDevice(vif.toDeviceConfig(domid,
+                    host.backendDomainOf("vif", domid, vif.devid()))));
         }
         host.runUntilIdle();
 

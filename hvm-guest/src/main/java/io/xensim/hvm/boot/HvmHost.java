@@ -17,8 +17,11 @@ import io.xensim.xenbus.toolstack.Toolstack;
 import io.xensim.xenbus.toolstack.ToolstackConfig;
 import io.xensim.xenbus.trace.TraceRecorder;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -46,6 +49,10 @@ public final class HvmHost implements AutoCloseable {
     private final Netback netback;
     private final Blkback blkback;
     private final ImageOpener images;
+    /** Guests' memory as files here (so an outside process can map their grants), or null for anonymous memory. */
+    private volatile Path guestMemoryDir;
+    /** Devices ({@code type/devid} of a guest) whose backend is another domain than dom0 (a driver domain). */
+    private final Map<String, Integer> backendDomains = new ConcurrentHashMap<>();
 
     private HvmHost(ImageOpener images, NetbackConfig netbackConfig, BlkbackConfig blkbackConfig) {
         hv = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).tracer(trace).build();
@@ -113,6 +120,30 @@ public final class HvmHost implements AutoCloseable {
 
     public ManagedDomain dom0() {
         return toolstack.dom0();
+    }
+
+    /** Guests created from now on get their memory as a file {@code dom<domid>.mem} in {@code dir}. */
+    public void guestMemoryIn(Path dir) {
+        this.guestMemoryDir = Objects.requireNonNull(dir, "dir");
+    }
+
+    /** The memory file of guest {@code domid}, if guests' memory is in files. */
+    public Optional<Path> guestMemoryFile(int domid) {
+        Path dir = guestMemoryDir;
+        return dir == null ? Optional.empty() : Optional.of(dir.resolve("dom" + domid + ".mem"));
+    }
+
+    /**
+     * Device {@code type/devid} of guest {@code frontendDomid} gets its backend in {@code backendDomid} (xl's
+     * {@code backend=} of a disk or vif spec: a driver domain) instead of dom0.
+     */
+    public void backendDomain(String type, int frontendDomid, int devid, int backendDomid) {
+        backendDomains.put(type + "/" + frontendDomid + "/" + devid, backendDomid);
+    }
+
+    /** The backend domain of a guest's device: dom0 unless {@link #backendDomain} said otherwise. */
+    public int backendDomainOf(String type, int frontendDomid, int devid) {
+        return backendDomains.getOrDefault(type + "/" + frontendDomid + "/" + devid, Toolstack.DOM0);
     }
 
     /** Steps every domain until {@code future} completes, the clock moving a little per step. */

@@ -11,6 +11,7 @@ import io.xensim.hvm.config.ToolstackDialect;
 import io.xensim.net.bridge.Bridge;
 import io.xensim.net.pcap.PcapWriter;
 import io.xensim.testbed.boot.ConfigImages;
+import io.xensim.testbed.boot.ExternalEnds;
 import io.xensim.testbed.boot.Workload;
 import io.xensim.xenbus.store.socket.XenstoredSocketOptions;
 import io.xensim.xenbus.store.socket.XenstoredSocketServer;
@@ -120,6 +121,12 @@ public final class BootCommand implements Callable<Integer> {
             + "device and backend trees with libxl's permissions; xenstore-write and xenstore-watch work too.")
     Path xenstoreSocket;
 
+    @Option(names = "--external", paramLabel = "backend:TYPE/DEVID[@GUEST]", description = "Leave that backend "
+            + "(vbd or vif, of guest GUEST, default 1) to a process outside the JVM: it gets a driver domain of its "
+            + "own, and xensim prints the attach socket, the xenstore socket and the LD_PRELOAD line the process "
+            + "needs (docs/attach-protocol.md). Repeatable. Keeps the guests up as --xenstore-socket does.")
+    List<String> external = new ArrayList<>();
+
     @Option(names = "--json", description = "Print one JSON document with each guest's outcome, devices, notes "
             + "and log, and the workload's result, instead of the text.")
     boolean json;
@@ -129,6 +136,8 @@ public final class BootCommand implements Callable<Integer> {
 
     /** The host being driven; read by the stepper's step, on this command's thread only. */
     private HvmHost running;
+    /** The --external ends, if any; on this command's thread. */
+    private ExternalEnds externals;
     private final XenstoredStepper stepper = new XenstoredStepper(() -> running.runUntilIdle());
     private final CountDownLatch ready = new CountDownLatch(1);
     private volatile String stoppedBy = "stop request";
@@ -140,15 +149,20 @@ public final class BootCommand implements Callable<Integer> {
                 spec.commandLine(), "--profile: " + profile + " (expected: rhel6.0 or linux)"));
         Duration duration = runFor != null ? runFor
                 : workload != null ? Duration.ofSeconds(1)
-                : xenstoreSocket != null || interactive() ? FOREVER
+                : xenstoreSocket != null || !external.isEmpty() || interactive() ? FOREVER
                 : Duration.ZERO;
         if (workload == Workload.PING && configs.size() < 2) {
             throw new ParameterException(spec.commandLine(), "--workload ping needs two configs (two guests)");
         }
+        ExternalEnds.check(external).ifPresent(problem -> {
+            throw new ParameterException(spec.commandLine(), problem);
+        });
         var images = new ConfigImages();
         var report = new BootReport();
         try (HvmHost host = HvmHost.start(images)) {
             running = host;
+            externals = external.isEmpty() ? null : ExternalEnds.prepare(host, external, configs.size() + 1,
+                    Files.createTempDirectory("xensim-external-"));
             List<BootedGuest> booted = new ArrayList<>();
             for (int i = 0; i < configs.size(); i++) {
                 Path config = configs.get(i);
@@ -186,6 +200,10 @@ public final class BootCommand implements Callable<Integer> {
             if (report.allBooted()) {
                 runGuests(host, booted, duration, report);
             }
+            if (externals != null) {
+                externals.close(); // the outside processes' grants and ports go before the guests do
+                host.runUntilIdle();
+            }
             // --json reads the guests' devices, so it is taken while they are still up.
             String document = json ? report.json(host) : null;
             for (BootedGuest g : booted) {
@@ -199,6 +217,9 @@ public final class BootCommand implements Callable<Integer> {
             }
         } finally {
             running = null;
+            if (externals != null) {
+                externals.close();
+            }
             ready.countDown();   // a test waiting for a run that never started
         }
         out.flush();
@@ -208,6 +229,17 @@ public final class BootCommand implements Callable<Integer> {
     /** Serves the socket, if asked for, and lets the guests run as long as the options say. */
     private void runGuests(HvmHost host, List<BootedGuest> booted, Duration duration, BootReport report)
             throws IOException, InterruptedException {
+        if (externals != null) {
+            try {
+                externals.serve(host, stepper::wakeup);
+            } catch (IOException | RuntimeException e) {
+                report.failure("xensim boot: --external: " + e.getMessage());
+                return;
+            }
+            PrintWriter to = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
+            externals.instructions().forEach(to::println);
+            to.flush();
+        }
         XenstoredSocketServer server = null;
         if (xenstoreSocket != null) {
             try {
