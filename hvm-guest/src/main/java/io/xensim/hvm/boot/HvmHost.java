@@ -16,6 +16,7 @@ import io.xensim.xenbus.toolstack.ManagedDomain;
 import io.xensim.xenbus.toolstack.Toolstack;
 import io.xensim.xenbus.toolstack.ToolstackConfig;
 import io.xensim.xenbus.trace.TraceRecorder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
