@@ -121,6 +121,22 @@ class BootExternalFrontendTest {
         assertThat(out.toString()).contains("xensim boot: 2 of 2 guests booted; exit 0");
     }
 
+    /** One outside process per end: the same end twice (1 being the default guest) is a usage error. */
+    @Test
+    void theSameEndTwiceIsAUsageError() throws IOException {
+        Path guest1 = Files.writeString(dir.resolve("guest1.cfg"), GUEST.formatted(1, 1));
+        var out = new StringWriter();
+        var cli = new CommandLine(new BootCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(out, true));
+        assertThat(cli.execute(guest1.toString(), "--external", "frontend:vif/0", "--external", "frontend:vif/0@1"))
+                .isEqualTo(2);
+        assertThat(out.toString()).contains("--external: frontend:vif/0@1 is given twice (one outside process per "
+                + "end)");
+        assertThat(new CommandLine(new BootCommand()).setCaseInsensitiveEnumValuesAllowed(true).setErr(new PrintWriter(new StringWriter(), true))
+                .execute(guest1.toString(), "--external", "frontend:console/0")).isEqualTo(2);
+    }
+
     private static Optional<NetbackDevice> vif(HvmHost host, int guest) {
         return Netback.device(host.toolstack(), guest, 0);
     }
