@@ -75,6 +75,8 @@ public final class ExternalEnds implements AutoCloseable {
     private final List<End> ends;
     /** One xenstored socket per domain acted as, keyed by domid. */
     private final Map<Integer, XenstoredSocketServer> xenstoreSockets = new LinkedHashMap<>();
+    /** The instruction lines saying which other guests answer ARP and ping, and as what. */
+    private final List<String> answering = new ArrayList<>();
     private AttachServer attach;
     private Path library;
 
@@ -157,6 +159,8 @@ public final class ExternalEnds implements AutoCloseable {
             for (BootedGuest g : guests) {
                 if (ends.stream().noneMatch(e -> e.frontend() && e.guest() == g.domid()) && !g.nics().isEmpty()) {
                     host.onDomain(g.domain(), () -> GuestResponder.attach(g.nics().getFirst().iface(), ipOf(g)));
+                    answering.add("xensim: guest d" + g.domid() + "'s " + g.nics().getFirst().name()
+                            + " answers ARP and ping as " + ipOf(g));
                 }
             }
         }
@@ -214,6 +218,7 @@ public final class ExternalEnds implements AutoCloseable {
                     + env.get("XENSIM_ATTACH") + " XENSIM_DOMID=" + env.get("XENSIM_DOMID") + " XENSTORED_PATH="
                     + env.get("XENSTORED_PATH") + " <program>");
         }
+        lines.addAll(answering);
         return lines;
     }
 

@@ -86,7 +86,8 @@ class BootExternalFrontendTest {
                 + "outside process (xensim boot --external)")
                 .contains("xensim: external frontend:vif/0@1: frontend /local/domain/1/device/vif/0 (acting as "
                         + "guest d1)")
-                .contains("(acting as d1)").doesNotContain("NO NETWORK");
+                .contains("(acting as d1)").contains("xensim: guest d2's eth0 answers ARP and ping as 10.0.0.2")
+                .doesNotContain("NO NETWORK");
         Matcher run = RUN.matcher(printed);
         assertThat(run.find()).as(printed).isTrue();
         Map<String, String> env = new HashMap<>();
