@@ -208,7 +208,27 @@ public final class BootedGuest {
      * and which emulated twins survived the unplug. Appends the notes and both tables to the log.
      */
     void selectDevices() {
-        notes.addAll(DeviceSelection.notes(vifs, spec.disks(), nics, disks, pvOffReason,
+        // A device left to an outside frontend is not the guest kernel's: it gets its own note, not NO NETWORK.
+        List<VifSpec> ownVifs = new ArrayList<>();
+        for (VifSpec v : vifs) {
+            if (host.isExternalFrontend(NetfrontDrivers.TYPE, guest.domid(), v.devid())) {
+                notes.add("xensim: vif " + v.devid() + " (MAC " + v.mac() + ", bridge " + v.bridge() + "): frontend"
+                        + " left to an outside process (xensim boot --external)");
+            } else {
+                ownVifs.add(v);
+            }
+        }
+        List<DiskSpec> ownDisks = new ArrayList<>();
+        for (DiskSpec d : spec.disks()) {
+            Optional<DeviceConfig> vbd = d.toDeviceConfig(guest.domid(), 0);
+            if (vbd.isPresent() && host.isExternalFrontend(BlkfrontDrivers.TYPE, guest.domid(), vbd.get().devid())) {
+                notes.add("xensim: disk " + d.vdev() + " (vbd " + vbd.get().devid() + "): frontend left to an"
+                        + " outside process (xensim boot --external)");
+            } else {
+                ownDisks.add(d);
+            }
+        }
+        notes.addAll(DeviceSelection.notes(ownVifs, ownDisks, nics, disks, pvOffReason,
                 params.commandLine().all("xen_emul_unplug").stream().map(p -> p.value().orElse(""))
                         .reduce((a, b) -> b).orElse(""),
                 log.contains("You might have to change the root device")));

@@ -191,6 +191,7 @@ public final class HvmGuest {
         if (platform.pvReady()) {
             log.add("xen:grant_table: Grant tables using version 1 layout");
             log.add("Grant table initialized");
+            leaveExternalFrontends(host, guest, spec);
             if (netfront) {
                 log.add("Initialising Xen virtual ethernet driver");
                 host.await(guest.frontends().register(NetfrontDrivers.frontend(netfrontConfig(params, spec))));
@@ -312,6 +313,23 @@ public final class HvmGuest {
         return Optional.empty();
     }
 
+    /**
+     * The devices {@link HvmHost#externalFrontend} gave to an outside process: the guest's frontend bus never
+     * probes them, as a kernel with no driver bound to them would not.
+     */
+    private static void leaveExternalFrontends(HvmHost host, ManagedDomain guest, DomainSpec spec) {
+        for (VifSpec v : spec.vifs()) {
+            if (host.isExternalFrontend(NetfrontDrivers.TYPE, guest.domid(), v.devid())) {
+                guest.frontends().leaveAlone(NetfrontDrivers.TYPE, v.devid());
+            }
+        }
+        for (DiskSpec d : spec.disks()) {
+            d.toDeviceConfig(guest.domid(), 0).map(DeviceConfig::devid)
+                    .filter(devid -> host.isExternalFrontend(BlkfrontDrivers.TYPE, guest.domid(), devid))
+                    .ifPresent(devid -> guest.frontends().leaveAlone(BlkfrontDrivers.TYPE, devid));
+        }
+    }
+
     /** Steps the host until every vif and vbd whose driver was registered is Connected (bounded). */
     private static void waitForFrontends(HvmHost host, ManagedDomain guest, DomainSpec spec, boolean netfront,
             boolean blkfront) {
@@ -319,13 +337,17 @@ public final class HvmGuest {
             boolean done = true;
             if (netfront) {
                 for (VifSpec v : spec.vifs()) {
+                    if (host.isExternalFrontend(NetfrontDrivers.TYPE, guest.domid(), v.devid())) {
+                        continue; // an outside process's to connect, whenever it comes
+                    }
                     done &= BootedGuest.frontendConnected(guest, NetfrontDrivers.TYPE, v.devid());
                 }
             }
             if (blkfront) {
                 for (DiskSpec d : spec.disks()) {
                     Optional<DeviceConfig> vbd = d.toDeviceConfig(guest.domid(), 0);
-                    if (vbd.isPresent()) {
+                    if (vbd.isPresent()
+                            && !host.isExternalFrontend(BlkfrontDrivers.TYPE, guest.domid(), vbd.get().devid())) {
                         done &= BootedGuest.frontendConnected(guest, BlkfrontDrivers.TYPE, vbd.get().devid());
                     }
                 }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -54,6 +55,8 @@ public final class HvmHost implements AutoCloseable {
     private volatile Path guestMemoryDir;
     /** Devices ({@code type/devid} of a guest) whose backend is another domain than dom0 (a driver domain). */
     private final Map<String, Integer> backendDomains = new ConcurrentHashMap<>();
+    /** Devices ({@code type/guest/devid}) whose frontend is left to a process outside the guest's kernel. */
+    private final Set<String> externalFrontends = ConcurrentHashMap.newKeySet();
 
     private HvmHost(ImageOpener images, NetbackConfig netbackConfig, BlkbackConfig blkbackConfig) {
         hv = Hypervisor.builder().threadingMode(ThreadingMode.INVOKER).clock(clock).tracer(trace).build();
@@ -145,6 +148,22 @@ public final class HvmHost implements AutoCloseable {
     /** The backend domain of a guest's device: dom0 unless {@link #backendDomain} said otherwise. */
     public int backendDomainOf(String type, int frontendDomid, int devid) {
         return backendDomains.getOrDefault(type + "/" + frontendDomid + "/" + devid, Toolstack.DOM0);
+    }
+
+    /**
+     * Device {@code type/devid} of guest {@code frontendDomid} gets no frontend from the guest's kernel: its
+     * frontend bus leaves the device alone ({@link io.xensim.xenbus.bus.XenbusBus#leaveAlone}), the boot does not
+     * wait for it, and an outside process acting as the guest drives it ({@code xensim boot --external
+     * frontend:...}). The toolstack still adds the device, and the guest still unplugs its emulated twin as for
+     * any PV vif or vbd. Set before the guest boots.
+     */
+    public void externalFrontend(String type, int frontendDomid, int devid) {
+        externalFrontends.add(Objects.requireNonNull(type, "type") + "/" + frontendDomid + "/" + devid);
+    }
+
+    /** Whether {@link #externalFrontend} left that device's frontend to an outside process. */
+    public boolean isExternalFrontend(String type, int frontendDomid, int devid) {
+        return externalFrontends.contains(type + "/" + frontendDomid + "/" + devid);
     }
 
     /** Steps every domain until {@code future} completes, the clock moving a little per step. */

@@ -146,6 +146,27 @@ class HvmBootTest {
         guest.shutdown();
     }
 
+    /**
+     * HvmHost.externalFrontend: the guest's netfront leaves vif 0 alone (an outside process is to drive it), the
+     * boot does not wait for it, the note says so, the emulated NICs are still unplugged and netback waits in
+     * InitWait; the disk is the guest's own.
+     */
+    @Test
+    void aVifLeftToAnOutsideFrontendIsNotProbedAndNotWaitedFor() {
+        host.externalFrontend("vif", 1, 0);
+        var guest = boot(config(1, "mac=" + MAC, "hda"), "ro root=/dev/hda1 xen_pv_hvm=enable", "rhel6.0",
+                ToolstackDialect.XL).orElseThrow();
+        assertThat(guest.notes()).contains("xensim: vif 0 (MAC " + MAC + ", bridge xenbr0): frontend left to an"
+                + " outside process (xensim boot --external)").noneMatch(n -> n.contains("NO NETWORK"));
+        assertThat(guest.interfaceTable()).containsExactly("Network interfaces: none");
+        assertThat(guest.blockTable()).last().asString().startsWith("xvda  xen-blkfront");
+        assertThat(((FakeDeviceModel) guest.deviceModel()).unplugs).containsExactly("ide", "nics");
+        assertThat(guest.domain().frontends().device("vif", 1, 0)).isEmpty();
+        assertThat(io.xensim.net.back.Netback.device(host.toolstack(), 1, 0).orElseThrow().device().state())
+                .isEqualTo(io.xensim.xenbus.bus.XenbusState.INIT_WAIT);
+        guest.shutdown();
+    }
+
     /** The seed's 2 vCPUs by default: netfront one queue per vCPU, blkfront's 4 clamped by xlblk_init. */
     @Test
     void theQueuesFollowTheVcpusByDefault() {

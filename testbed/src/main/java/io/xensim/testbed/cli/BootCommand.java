@@ -121,10 +121,12 @@ public final class BootCommand implements Callable<Integer> {
             + "device and backend trees with libxl's permissions; xenstore-write and xenstore-watch work too.")
     Path xenstoreSocket;
 
-    @Option(names = "--external", paramLabel = "backend:TYPE/DEVID[@GUEST]", description = "Leave that backend "
-            + "(vbd or vif, of guest GUEST, default 1) to a process outside the JVM: it gets a driver domain of its "
-            + "own, and xensim prints the attach socket, the xenstore socket and the LD_PRELOAD line the process "
-            + "needs (docs/attach-protocol.md). Repeatable. Keeps the guests up as --xenstore-socket does.")
+    @Option(names = "--external", paramLabel = "backend|frontend:TYPE/DEVID[@GUEST]", description = "Leave that "
+            + "end of that device (vbd or vif, of guest GUEST, default 1) to a process outside the JVM: a backend "
+            + "gets a driver domain of its own; a frontend is left alone by the guest's kernel and the process acts "
+            + "as the guest (the other guests' first NICs then answer ARP and ping as 10.0.0.DOMID). xensim prints "
+            + "the attach socket, the xenstore socket and the LD_PRELOAD line the process needs "
+            + "(docs/attach-protocol.md). Repeatable. Keeps the guests up as --xenstore-socket does.")
     List<String> external = new ArrayList<>();
 
     @Option(names = "--json", description = "Print one JSON document with each guest's outcome, devices, notes "
@@ -134,8 +136,8 @@ public final class BootCommand implements Callable<Integer> {
     /** {@code --for forever}: until SIGINT/SIGTERM. */
     static final Duration FOREVER = ChronoUnit.FOREVER.getDuration();
 
-    /** The host being driven; read by the stepper's step, on this command's thread only. */
-    private HvmHost running;
+    /** The host being driven; stepped on this command's thread only (tests may look at it: {@link #host()}). */
+    private volatile HvmHost running;
     /** The --external ends, if any; on this command's thread. */
     private ExternalEnds externals;
     private final XenstoredStepper stepper = new XenstoredStepper(() -> running.runUntilIdle());
@@ -231,7 +233,7 @@ public final class BootCommand implements Callable<Integer> {
             throws IOException, InterruptedException {
         if (externals != null) {
             try {
-                externals.serve(host, stepper::wakeup);
+                externals.serve(host, booted, stepper::wakeup);
             } catch (IOException | RuntimeException e) {
                 report.failure("xensim boot: --external: " + e.getMessage());
                 return;
@@ -314,6 +316,11 @@ public final class BootCommand implements Callable<Integer> {
     /** Tests: waits until the guests run (or the command ended without running them). */
     boolean awaitReady(long timeout, TimeUnit unit) throws InterruptedException {
         return ready.await(timeout, unit);
+    }
+
+    /** Tests: the host while the guests run, to look at what may be read from any thread (xenbus states). */
+    Optional<HvmHost> host() {
+        return Optional.ofNullable(running);
     }
 
     /** Stops the run as SIGTERM would. Any thread. */

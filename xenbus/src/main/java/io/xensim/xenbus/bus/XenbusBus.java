@@ -26,9 +26,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Frontends and backends never call each other: everything they learn comes from xenstore through this bus.
  *
+ * <p>A frontend bus can be told to leave one device alone ({@link #leaveAlone}): another frontend, outside this
+ * domain's kernel, drives it, as when a guest's kernel has no driver bound to a device its toolstack gave it.
+ *
  * <p><b>Threading:</b> watch callbacks and driver calls run on the domain's executor, the only place devices are
- * touched. {@link #register}, {@link #checkTimeouts} and {@link #close} may be called from any thread: they hand
- * their work to that executor. The device map is concurrent so tests can look at it.
+ * touched. {@link #register}, {@link #leaveAlone}, {@link #checkTimeouts} and {@link #close} may be called from
+ * any thread: they hand their work to that executor, or only add to a concurrent set. The device map is concurrent so tests can look at it.
  *
  * <p><b>Reference:</b> Linux drivers/xen/xenbus/xenbus_probe.c ({@code xenbus_probe_node()} probes only devices in
  * Initialising; {@code xenbus_read_otherend_details()}; {@code watch_otherend()}).
@@ -40,8 +43,12 @@ public final class XenbusBus implements AutoCloseable {
     private final XenbusDevice.End end;
     private final Map<String, XenbusDriver> drivers = new ConcurrentHashMap<>();
     private final Map<String, XenbusDevice> devices = new ConcurrentHashMap<>();
+    /** {@code <type>/<devid>} of the devices this bus never probes ({@link #leaveAlone}). */
+    private final Set<String> leftAlone = ConcurrentHashMap.newKeySet();
     // Confined to the executor.
     private final Set<String> probing = new HashSet<>();
+    /** Left-alone device directories already traced, so a write under one is not traced again. */
+    private final Set<String> leftAloneTraced = new HashSet<>();
     private volatile boolean closed;
 
     private XenbusBus(Domain domain, TracedXs xs, XenbusConfig config, XenbusDevice.End end) {
@@ -113,6 +120,29 @@ public final class XenbusBus implements AutoCloseable {
         }
         String dir = typeDir(driver.type());
         return xs.watch(dir, typeToken(driver.type()), (path, token) -> onTypeDirChanged(driver.type(), path));
+    }
+
+    /**
+     * Never probes the frontend device {@code type/devid} of this domain: it is left to a frontend outside this
+     * domain's kernel (an outside process acting as this domain, see docs/attach-protocol.md), which owns its
+     * directory's keys and its handshake with the backend. Call it before {@link #register}ing the type's driver;
+     * a device already bound stays bound. Traced once per device as INFO "left to an outside frontend".
+     */
+    public void leaveAlone(String type, int devid) {
+        Objects.requireNonNull(type, "type");
+        if (end != XenbusDevice.End.FRONTEND) {
+            throw new IllegalStateException("leaveAlone: dom" + domain.domid() + "'s backend bus (only a frontend "
+                    + "bus leaves devices to an outside frontend)");
+        }
+        if (devid < 0) {
+            throw new IllegalArgumentException("devid: " + devid + " (expected: 0 or more)");
+        }
+        leftAlone.add(type + "/" + devid);
+    }
+
+    /** Whether {@link #leaveAlone} was asked for {@code type/devid}. */
+    public boolean leftAlone(String type, int devid) {
+        return leftAlone.contains(type + "/" + devid);
     }
 
     /** The devices currently bound, keyed by their directory. */
@@ -195,6 +225,14 @@ public final class XenbusBus implements AutoCloseable {
 
     private CompletableFuture<Void> probe(String type, String nodename) {
         boolean front = end == XenbusDevice.End.FRONTEND;
+        if (front && leftAlone.contains(type + "/" + nodename.substring(nodename.lastIndexOf('/') + 1))) {
+            // Like a device with no driver bound (xenbus_probe_node() finds no match): nothing touches it here.
+            if (leftAloneTraced.add(nodename)) {
+                info(XenbusPaths.deviceLabel(nodename), "not probing " + nodename
+                        + ": left to an outside frontend");
+            }
+            return CompletableFuture.completedFuture(null);
+        }
         String pathKey = front ? "backend" : "frontend";
         String idKey = front ? "backend-id" : "frontend-id";
         var state = xs.readOptional(nodename + "/state");
