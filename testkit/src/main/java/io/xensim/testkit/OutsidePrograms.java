@@ -6,8 +6,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * The C programs tests run outside the JVM as drivers of another domain ({@code testkit/src/main/c}: a blkback, a
@@ -45,5 +48,29 @@ public final class OutsidePrograms {
         }
         AttachLibrary.gcc(args, dir);
         return program;
+    }
+
+    /** What a program has written to {@code log} so far: "" before the file exists, the error if it cannot be read. */
+    public static String output(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /**
+     * Polls {@code condition} until it holds, for at most {@code timeout}: a process outside the JVM gives the test
+     * no event to wait on, only its output and the state it leaves in the host, so this is a bounded poll.
+     */
+    public static boolean await(Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(2_000_000);
+        }
+        return true;
     }
 }

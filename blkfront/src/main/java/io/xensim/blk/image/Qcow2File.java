@@ -5,11 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -54,7 +50,7 @@ final class Qcow2File implements Closeable {
     static Qcow2File open(Path path, boolean writable) throws IOException {
         int fd = Libc.open(path.toString(), (writable ? Libc.O_RDWR : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0);
         if (fd < 0) {
-            throw openFailure(path, -fd);
+            throw ImageFd.openFailure(path, -fd);
         }
         return locked(path, fd, writable);
     }
@@ -63,32 +59,17 @@ final class Qcow2File implements Closeable {
     static Qcow2File create(Path path) throws IOException {
         int fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0644);
         if (fd < 0) {
-            throw openFailure(path, -fd);
+            throw ImageFd.openFailure(path, -fd);
         }
         return locked(path, fd, true);
     }
 
     private static Qcow2File locked(Path path, int fd, boolean writable) throws IOException {
-        ImageLock lock = null;
-        try {
-            if (!Files.isRegularFile(Path.of("/proc/self/fd/" + fd))) {
-                throw new IOException(path + ": not a regular file");
-            }
-            lock = writable ? ImageLock.acquire(path, fd) : null;
-            return new Qcow2File(path, fd, writable, lock);
-        } catch (IOException | RuntimeException e) {
-            if (lock != null) {
-                lock.release();
-            }
-            Libc.close(fd);
-            throw e;
-        }
+        return ImageFd.checkAndLock(path, fd, writable, lock -> new Qcow2File(path, fd, writable, lock));
     }
 
     private FileChannel openChannel() throws IOException {
-        Path self = Path.of("/proc/self/fd/" + fd);
-        return writable ? FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(self, StandardOpenOption.READ);
+        return ImageFd.channel(fd, writable);
     }
 
     private FileChannel channel() throws IOException {
@@ -211,14 +192,6 @@ final class Qcow2File implements Closeable {
     ImageStats stats() {
         return new ImageStats(guestWrites.get(), guestFlushes.get(), hostDataWrites.get(), hostMetadataWrites.get(),
                 hostFsyncs.get());
-    }
-
-    private static IOException openFailure(Path path, int errno) {
-        return switch (errno) {
-            case 2 -> new NoSuchFileException(path.toString());
-            case 17 -> new FileAlreadyExistsException(path.toString());
-            default -> new IOException("open " + path + ": " + Libc.strerror(errno));
-        };
     }
 
     /** Closes the channel, releases the write lock and closes the descriptor. Idempotent. */

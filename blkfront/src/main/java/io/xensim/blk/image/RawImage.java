@@ -10,9 +10,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -119,7 +117,7 @@ public final class RawImage implements BlockImage {
         }
         int fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0644);
         if (fd < 0) {
-            throw openFailure(path, -fd);
+            throw ImageFd.openFailure(path, -fd);
         }
         ImageLock lock;
         try {
@@ -161,28 +159,13 @@ public final class RawImage implements BlockImage {
         boolean rw = mode == OpenMode.READ_WRITE;
         int fd = Libc.open(path.toString(), (rw ? Libc.O_RDWR : Libc.O_RDONLY) | Libc.O_CLOEXEC, 0);
         if (fd < 0) {
-            throw openFailure(path, -fd);
+            throw ImageFd.openFailure(path, -fd);
         }
-        ImageLock lock = null;
-        try {
-            if (!Files.isRegularFile(Path.of("/proc/self/fd/" + fd))) {
-                throw new IOException(path + ": not a regular file");
-            }
-            lock = rw ? ImageLock.acquire(path, fd) : null;
-            return new RawImage(path, fd, rw, lock);
-        } catch (IOException | RuntimeException e) {
-            if (lock != null) {
-                lock.release();
-            }
-            Libc.close(fd);
-            throw e;
-        }
+        return ImageFd.checkAndLock(path, fd, rw, lock -> new RawImage(path, fd, rw, lock));
     }
 
     private FileChannel openChannel() throws IOException {
-        Path self = Path.of("/proc/self/fd/" + fd);
-        return writable ? FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(self, StandardOpenOption.READ);
+        return ImageFd.channel(fd, writable);
     }
 
     /** The file system's block size ({@code statvfs f_bsize}) when it is a sane power of two, else 4096. */
@@ -547,14 +530,6 @@ public final class RawImage implements BlockImage {
         if (rc < 0) {
             throw new IOException(call + " on " + path + ": " + Libc.strerror(-rc));
         }
-    }
-
-    private static IOException openFailure(Path path, int errno) {
-        return switch (errno) {
-            case 2 -> new NoSuchFileException(path.toString());
-            case 17 -> new FileAlreadyExistsException(path.toString());
-            default -> new IOException("open " + path + ": " + Libc.strerror(errno));
-        };
     }
 
     /** Closes the channel, releases the write lock and closes the descriptor. Idempotent. */
