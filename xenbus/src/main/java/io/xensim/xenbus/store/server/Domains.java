@@ -92,14 +92,17 @@ final class Domains {
         }
     }
 
-    /** C {@code domain_tree_remove()}: delete (or hand to dom0) every subtree whose root the domain owns. */
+    /**
+     * C {@code domain_tree_remove()}: delete (or hand to dom0) every subtree whose root the domain owns, in the order
+     * C's walk of the tree from {@code /} meets them (children in their list's order), so that the watch events
+     * come out as C's do. The nodes come from the store's owner index instead of a walk of the whole tree.
+     */
     private void removeOrphans(int domid) {
         if (table.nodes(domid) == 0) {
             return;
         }
         boolean keep = quotas.config().keepOrphans();
-        List<String> roots = new ArrayList<>();
-        collectOwnedRoots("/", domid, keep, roots);
+        List<String> roots = ownedRoots(domid, keep);
         for (String root : roots) {
             if (keep) {
                 NodeRecord rec = store.get(root);
@@ -112,20 +115,52 @@ final class Domains {
         }
     }
 
-    private void collectOwnedRoots(String node, int domid, boolean keep, List<String> out) {
-        NodeRecord rec = store.get(node);
-        if (rec == null) {
-            return;
-        }
-        if (rec.owner() == domid) {
-            out.add(node);
-            if (!keep) {
-                return;   // the whole subtree goes
+    /**
+     * The domain's nodes that C's walk would act on, in its order: every owned node when orphans are kept (the walk
+     * goes on below them), else the owned nodes with no owned ancestor (a removed subtree is not walked further).
+     */
+    private List<String> ownedRoots(int domid, boolean keep) {
+        List<String> roots = new ArrayList<>();
+        for (String node : store.ownedBy(domid)) {
+            if (keep || !hasOwnedAncestor(node, domid)) {
+                roots.add(node);
             }
         }
-        for (String child : rec.children()) {
-            collectOwnedRoots(Paths.child(node, child), domid, keep, out);
+        roots.sort(this::walkOrder);
+        return roots;
+    }
+
+    private boolean hasOwnedAncestor(String node, int domid) {
+        for (String at = node; !at.equals("/"); ) {
+            at = Paths.parent(at);
+            NodeRecord rec = store.get(at);
+            if (rec != null && rec.owner() == domid) {
+                return true;
+            }
         }
+        return false;
+    }
+
+    /** Depth-first order from {@code /}, children in their parent's list order, a node before its descendants. */
+    private int walkOrder(String a, String b) {
+        if (a.equals(b)) {
+            return 0;
+        }
+        List<String> pa = components(a);
+        List<String> pb = components(b);
+        String parent = "/";
+        for (int i = 0; i < Math.min(pa.size(), pb.size()); i++) {
+            if (!pa.get(i).equals(pb.get(i))) {
+                List<String> children = store.get(parent).children();
+                return Integer.compare(children.indexOf(pa.get(i)), children.indexOf(pb.get(i)));
+            }
+            parent = Paths.child(parent, pa.get(i));
+        }
+        return Integer.compare(pa.size(), pb.size());   // one is the other's ancestor
+    }
+
+    private static List<String> components(String node) {
+        return node.equals("/") ? List.of() : List.of(node.substring(1).split("/"));
     }
 
     // ---- Requests ----

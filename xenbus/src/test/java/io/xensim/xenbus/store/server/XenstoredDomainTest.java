@@ -91,6 +91,36 @@ class XenstoredDomainTest {
     }
 
     @Test
+    void releaseRemovesTheDomainsSubtreesInTheOrderCsTreeWalkMeetsThem() {
+        // C domain_tree_remove() walks the tree from / with children in list order (creation order, not sorted);
+        // the owner index must remove them, and fire their watches, in that order too.
+        xs.introduceDomain(5);
+        executor.runAll();
+        dom0.takeEvents();
+        for (String node : List.of("/a/z", "/a/b", "/a/b/inner", "/c/d", "/a/m")) {
+            dom0.ask(XsType.XS_MKDIR, 0, node);
+        }
+        for (String node : List.of("/c/d", "/a/b", "/a/b/inner", "/a/z")) {   // /a/m stays dom0's
+            dom0.ask(XsType.XS_SET_PERMS, 0, node, "n5");
+        }
+        for (String node : List.of("/c/d", "/a/b", "/a/z", "/a/m", "/a/b/inner")) {
+            dom0.call(XsType.XS_WATCH, 0, node, node.substring(node.lastIndexOf('/') + 1));
+        }
+        dom0.call(XsType.XS_WATCH, 0, "@releaseDomain", "out");
+        dom0.takeEvents();
+
+        xs.releaseDomain(5);
+        executor.runAll();
+
+        // (a removed subtree's inner node fires the watches on exactly its path, before its parent's)
+        assertThat(dom0.takeEvents()).containsExactly("/a/z z", "/a/b/inner inner", "/a/b b", "/c/d d",
+                "@releaseDomain out");
+        assertThat(dom0.read("/a/m")).isEqualTo("");
+        assertThat(dom0.read("/a/b")).isEqualTo("ERR ENOENT");
+        assertThat(dom0.read("/c")).isEqualTo("");
+    }
+
+    @Test
     void keepOrphansHandsNodesToDom0() {
         xs = new Xenstored(executor, XenstoredConfig.defaults().withKeepOrphans(true));
         xs.setDomainInfo(domid -> domid == 5);   // dom5 exists in the hypervisor, not introduced
