@@ -15,7 +15,7 @@ public final class ScaleReport {
     public static void header(PrintWriter out) {
         out.printf(Locale.ROOT, "xensim bench --scale: one JVM, one hypervisor (INVOKER mode); each guest %d MiB, one"
                 + " vif (netfront/netback on xenbr0) and one vbd (blkfront/blkback, %d-sector memory image);"
-                + " after an untimed warm-up run%n", ScaleRun.GUEST_MIB, ScaleRun.DISK_SECTORS);
+                + " after an untimed warm-up run of the largest count%n", ScaleRun.GUEST_MIB, ScaleRun.DISK_SECTORS);
         out.printf(Locale.ROOT, "%7s %10s %14s %10s %14s %8s %14s %15s %9s%n", "guests", "boot ms",
                 "boot ms/guest", "heap MiB", "heap KiB/guest", "threads", "threads/guest", "dom0 ports/guest",
                 "frames");

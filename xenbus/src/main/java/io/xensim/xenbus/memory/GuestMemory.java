@@ -41,6 +41,8 @@ public final class GuestMemory implements AutoCloseable {
     private final Path file; // null when anonymous
     private final BitSet allocated = new BitSet(); // guarded by this
     private long allocatedCount; // guarded by this
+    /** Every frame below this one is allocated: first fit starts here (dom0 allocates thousands with many guests). */
+    private long lowestFree; // guarded by this
 
     private GuestMemory(Arena arena, MemorySegment memory, long frames, Path file) {
         this.arena = arena;
@@ -49,13 +51,20 @@ public final class GuestMemory implements AutoCloseable {
         this.file = file;
     }
 
-    /** Anonymous, zero-filled, page-aligned native memory of {@code frames} frames. */
+    /**
+     * Anonymous, zero-reading, page-aligned native memory of {@code frames} frames, whose pages the host supplies
+     * when first touched ({@link AnonymousMapping}).
+     */
     public static GuestMemory anonymous(long frames) {
         checkFrames(frames);
         Arena arena = Arena.ofShared();
-        MemorySegment memory = arena.allocate(frames << XEN_PAGE_SHIFT, XEN_PAGE_SIZE);
-        memory.fill((byte) 0);
-        return new GuestMemory(arena, memory, frames, null);
+        try {
+            MemorySegment memory = AnonymousMapping.map(frames << XEN_PAGE_SHIFT, arena);
+            return new GuestMemory(arena, memory, frames, null);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /**
@@ -139,12 +148,15 @@ public final class GuestMemory implements AutoCloseable {
         if (count <= 0) {
             throw new IllegalArgumentException("count: " + count + " (expected: > 0)");
         }
-        long start = 0;
+        long start = lowestFree;
         while (start + count <= frames) {
             int firstUsed = allocated.nextSetBit((int) start);
             if (firstUsed < 0 || firstUsed >= start + count) {
                 allocated.set((int) start, (int) start + count);
                 allocatedCount += count;
+                if (start == lowestFree) {
+                    lowestFree = allocated.nextClearBit((int) start);
+                }
                 frames(start, count).fill((byte) 0);
                 return start;
             }
@@ -165,6 +177,7 @@ public final class GuestMemory implements AutoCloseable {
         }
         allocated.clear((int) gfn, (int) (gfn + count));
         allocatedCount -= count;
+        lowestFree = Math.min(lowestFree, gfn);
     }
 
     public void freeFrame(long gfn) {

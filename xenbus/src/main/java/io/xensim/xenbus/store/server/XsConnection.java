@@ -4,6 +4,7 @@ import io.xensim.xenbus.store.wire.XsMessage;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,8 @@ public final class XsConnection {
 
     // Confined to xenstored's executor.
     private final List<Watch> watches = new ArrayList<>();
+    /** The same watches by path and token: dom0's backends hold a few per guest, and WATCH checks for a duplicate. */
+    private final Map<String, Watch> watchesByKey = new HashMap<>();
     private long order; // xenstored's executor
     private final List<Watch> watchesView = Collections.unmodifiableList(watches);
     private final Map<Integer, Transaction> transactions = new LinkedHashMap<>();
@@ -243,25 +246,25 @@ public final class XsConnection {
     }
 
     Watch findWatch(String path, String token) {
-        for (Watch w : watches) {
-            if (w.path().equals(path) && w.token().equals(token)) {
-                return w;
-            }
-        }
-        return null;
+        return watchesByKey.get(watchKey(path, token));
     }
 
     void addWatch(Watch w) {
         watches.add(w);
+        watchesByKey.put(watchKey(w.path(), w.token()), w);
     }
 
     /** Removes and returns the watch of that path and token, or null. */
     Watch removeWatch(String path, String token) {
-        Watch w = findWatch(path, token);
+        Watch w = watchesByKey.remove(watchKey(path, token));
         if (w != null) {
             watches.remove(w);
         }
         return w;
+    }
+
+    private static String watchKey(String path, String token) {
+        return path + '\0' + token;   // neither holds a NUL: the wire format splits on it
     }
 
     /** Removes every watch and returns them. */
@@ -271,6 +274,7 @@ public final class XsConnection {
         }
         List<Watch> out = List.copyOf(watches);
         watches.clear();
+        watchesByKey.clear();
         return out;
     }
 
