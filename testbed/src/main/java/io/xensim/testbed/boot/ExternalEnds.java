@@ -13,8 +13,11 @@ import io.xensim.xenbus.store.socket.XenstoredSocketOptions;
 import io.xensim.xenbus.store.socket.XenstoredSocketServer;
 import io.xensim.xenbus.toolstack.ManagedDomain;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -233,5 +236,24 @@ public final class ExternalEnds implements AutoCloseable {
             attach.close();
         }
         xenstoreSockets.values().forEach(XenstoredSocketServer::close);
+        deleteDirectory();
+    }
+
+    /**
+     * Removes the run's directory (sockets, guest memory files, the built library): nothing in it outlives the run.
+     * A process still running keeps what it has mapped; Linux frees the files once it lets go.
+     */
+    private void deleteDirectory() {
+        if (Files.notExists(dir)) {
+            return;   // closed before
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: a file we cannot delete is reported, the shutdown goes on
+            System.err.println("xensim: could not remove " + dir + ": " + e);
+        }
     }
 }

@@ -98,6 +98,8 @@ class BootExternalTest {
         command.stop();
         assertThat(exit.get(60, TimeUnit.SECONDS)).as(out.toString()).isZero();
         assertThat(out.toString()).contains("xensim boot: 1 of 1 guests booted; exit 0");
+        // The run's directory (sockets, guest memory files, the library) is gone with the run.
+        assertThat(Path.of(env.get("XENSIM_ATTACH")).getParent()).doesNotExist();
     }
 
     /** The blkback in the config's directory, where the disk's relative target is (as libxl leaves params). */
