@@ -51,20 +51,13 @@ public final class GuestMemory implements AutoCloseable {
         this.file = file;
     }
 
-    /**
-     * Anonymous, zero-reading, page-aligned native memory of {@code frames} frames, whose pages the host supplies
-     * when first touched ({@link AnonymousMapping}).
-     */
+    /** Anonymous, zero-filled, page-aligned native memory of {@code frames} frames. */
     public static GuestMemory anonymous(long frames) {
         checkFrames(frames);
         Arena arena = Arena.ofShared();
-        try {
-            MemorySegment memory = AnonymousMapping.map(frames << XEN_PAGE_SHIFT, arena);
-            return new GuestMemory(arena, memory, frames, null);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        MemorySegment memory = arena.allocate(frames << XEN_PAGE_SHIFT, XEN_PAGE_SIZE);
+        memory.fill((byte) 0);
+        return new GuestMemory(arena, memory, frames, null);
     }
 
     /**
