@@ -82,6 +82,15 @@ public interface BlockImage extends Closeable {
     /** Discards {@code length} bytes at {@code offset}: they read back as zeros afterwards. */
     void discard(long offset, long length) throws IOException;
 
+    /** The bytes {@code parts} hold together: the length of one {@link #readv} or {@link #writev}. */
+    static long totalLength(MemorySegment[] parts) {
+        long total = 0;
+        for (MemorySegment p : parts) {
+            total += p.byteSize();
+        }
+        return total;
+    }
+
     /** Checks that {@code [offset, offset + length)} is a sector-aligned range inside an image of {@code sectors}. */
     static void checkRange(BlockImage image, long offset, long length) {
         if (offset < 0 || length < 0 || offset % SECTOR_SIZE != 0 || length % SECTOR_SIZE != 0

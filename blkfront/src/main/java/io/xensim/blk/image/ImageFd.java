@@ -61,4 +61,29 @@ final class ImageFd {
             default -> new IOException("open " + path + ": " + Libc.strerror(errno));
         };
     }
+
+    /**
+     * The end of an image's close, after its channel: releases the write lock (if any) and closes {@code fd}, the
+     * descriptor closed whatever the release did. Returns {@code failure} (the channel's), else the first failure
+     * here, later ones suppressed in it; null when all went well.
+     */
+    static IOException release(Path path, int fd, ImageLock lock, IOException failure) {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        } finally {
+            int rc = Libc.close(fd);
+            if (rc < 0 && failure == null) {
+                failure = new IOException("close " + path + ": " + Libc.strerror(-rc));
+            }
+        }
+        return failure;
+    }
 }

@@ -207,21 +207,7 @@ final class Qcow2File implements Closeable {
         } catch (IOException e) {
             failure = e;
         }
-        try {
-            if (lock != null) {
-                lock.release();
-            }
-        } catch (IOException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
-        int rc = Libc.close(fd);
-        if (rc < 0 && failure == null) {
-            failure = new IOException("close " + path + ": " + Libc.strerror(-rc));
-        }
+        failure = ImageFd.release(path, fd, lock, failure);
         if (failure != null) {
             throw failure;
         }

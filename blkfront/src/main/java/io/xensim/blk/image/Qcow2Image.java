@@ -306,11 +306,7 @@ public final class Qcow2Image implements BlockImage {
 
     @Override
     public void readv(long offset, MemorySegment[] dsts) throws IOException {
-        long total = 0;
-        for (MemorySegment d : dsts) {
-            total += d.byteSize();
-        }
-        BlockImage.checkRange(this, offset, total);
+        BlockImage.checkRange(this, offset, BlockImage.totalLength(dsts));
         lock.lock();
         try {
             checkUsable();
@@ -331,11 +327,7 @@ public final class Qcow2Image implements BlockImage {
     @Override
     public void writev(long offset, MemorySegment[] srcs) throws IOException {
         requireWritable();
-        long total = 0;
-        for (MemorySegment s : srcs) {
-            total += s.byteSize();
-        }
-        BlockImage.checkRange(this, offset, total);
+        BlockImage.checkRange(this, offset, BlockImage.totalLength(srcs));
         lock.lock();
         try {
             checkUsable();

@@ -267,7 +267,7 @@ public final class RawImage implements BlockImage {
      */
     @Override
     public void readv(long offset, MemorySegment[] dsts) throws IOException {
-        long total = totalLength(dsts);
+        long total = BlockImage.totalLength(dsts);
         BlockImage.checkRange(this, offset, total);
         if (dsts.length == 1 || !allNative(dsts)) {
             BlockImage.super.readv(offset, dsts);
@@ -280,7 +280,7 @@ public final class RawImage implements BlockImage {
     @Override
     public void writev(long offset, MemorySegment[] srcs) throws IOException {
         requireWritable();
-        long total = totalLength(srcs);
+        long total = BlockImage.totalLength(srcs);
         BlockImage.checkRange(this, offset, total);
         if (total > 0) {
             guestWrites.increment(); // a flush's empty write carries no data
@@ -295,14 +295,6 @@ public final class RawImage implements BlockImage {
         try (HostBlockLocks.Held held = blockLocks.lockEdges(offset, total)) {
             vectored(true, offset, srcs, total);
         }
-    }
-
-    private static long totalLength(MemorySegment[] parts) {
-        long total = 0;
-        for (MemorySegment p : parts) {
-            total += p.byteSize();
-        }
-        return total;
     }
 
     private static boolean allNative(MemorySegment[] parts) {
@@ -549,31 +541,18 @@ public final class RawImage implements BlockImage {
         }
         fdInUse.writeLock().lock();
         try {
-            if (lock != null) {
-                lock.release();
-            }
-        } catch (IOException e) {
-            failure = failure == null ? e : addSuppressed(failure, e);
+            failure = ImageFd.release(path, fd, lock, failure);
         } finally {
-            int rc = Libc.close(fd);
             fdInUse.writeLock().unlock();
-            if (rc < 0 && failure == null) {
-                failure = new IOException("close " + path + ": " + Libc.strerror(-rc));
-            }
         }
         if (failure != null) {
             throw failure;
         }
     }
 
-    private static IOException addSuppressed(IOException first, IOException next) {
-        first.addSuppressed(next);
-        return first;
-    }
-
     /**
-     * Guest writes ({@link #write}/{@link #writev} calls that carry data) and flushes, host data writes (each {@code pwrite} or
-     * {@code pwritev}, a short one continued counting again) and {@code fsync}s (one per flush); no metadata
+     * Guest writes ({@link #write}/{@link #writev} calls that carry data) and flushes, host data writes (each
+     * {@code pwrite} or {@code pwritev}, a short one continued counting again) and {@code fsync}s (one per flush); no metadata
      * writes: a raw image has none of its own (the host file system's are not seen here).
      */
     @Override
@@ -585,5 +564,4 @@ public final class RawImage implements BlockImage {
     public String toString() {
         return "RawImage[" + path + ", " + sectors + " sectors, " + (writable ? "rw" : "ro") + "]";
     }
-
 }
